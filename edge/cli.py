@@ -1,0 +1,289 @@
+"""The `edgesim` command line: up, pop, node, origin, invalidate.
+
+Every command that reads a config reports a bad one as `file: key: expected ..., got ...` and
+exits with status 2; no command shows a traceback for a mistake a user can make.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any
+
+from edge.config import Config, ConfigError, Node, load_config, with_origin
+from edge.runstate import TOKEN_FILE, NodeAddress, new_token, read_nodes, read_token, write_nodes
+from edge.runstate import clear as clear_state
+
+EXIT_CONFIG = 2
+
+
+def _run(coro: Coroutine[Any, Any, int | None]) -> int:
+    """Run on uvloop when it is installed (it is, on Linux and macOS)."""
+    try:
+        import uvloop
+    except ImportError:
+        factory = None
+    else:
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(coro) or 0
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    if getattr(args, "origin", None):
+        config = with_origin(config, args.origin)
+    return config
+
+
+def _config_args(args: argparse.Namespace) -> list[str]:
+    """The same config, for a child process: every node reads the same configuration."""
+    out = []
+    if args.config:
+        out += ["--config", args.config]
+    if getattr(args, "origin", None):
+        out += ["--origin", args.origin]
+    return out
+
+
+def _addresses(config: Config) -> list[NodeAddress]:
+    from edge.node.serve import admin_port
+
+    return [
+        NodeAddress(n.id, n.kind, f"http://{config.host}:{n.port}/",
+                    f"http://{config.host}:{admin_port(n)}/")
+        for n in config.nodes.values()
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from edge.node.serve import admin_port
+    from edge.supervisor import Child, Supervisor, python_module
+
+    config = _config(args)
+    new_token()
+    children: list[Child] = []
+    if config.origin_server is not None:
+        port = config.origin_server.port
+        children.append(Child(
+            "origin",
+            python_module("edge", "origin", "--host", config.host, "--port", str(port)),
+            f"http://{config.host}:{port}/_origin/health",
+            ((port, "the sample origin"),),
+        ))
+    # Parents first, so a PoP's first miss finds its regional cache up.
+    for node in sorted(config.nodes.values(), key=lambda n: n.kind != "rec"):
+        children.append(Child(
+            node.id,
+            python_module("edge", "node", "--id", node.id, "--token-file", str(TOKEN_FILE),
+                          *_config_args(args)),
+            f"http://{config.host}:{admin_port(node)}/health",
+            ((node.port, f"{node.id} viewer port"),
+             (admin_port(node), f"{node.id} admin port")),
+        ))
+
+    def ready() -> None:
+        write_nodes(_addresses(config))
+        print(_banner(config), flush=True)
+
+    supervisor = Supervisor(config.host, children, lambda line: print(line, flush=True))
+    try:
+        return _run(supervisor.run(ready))
+    finally:
+        clear_state()
+        print("edgesim: stopped", flush=True)
+
+
+def _banner(config: Config) -> str:
+    from edge.node.serve import admin_port
+
+    lines = ["", "edgesim is up. Browse the edge:", ""]
+    pops = config.pops
+    lines.append(f"  http://{config.host}:{pops[0].port}/   ({pops[0].id}, {pops[0].city})")
+    for pop in pops[1:]:
+        lines.append(f"  http://{config.host}:{pop.port}/   ({pop.id}, {pop.city})")
+    lines += ["", "Regional edge caches:"]
+    for rec in config.regional_caches:
+        lines.append(f"  http://{config.host}:{rec.port}/   ({rec.id}, {rec.city})")
+    if config.origin_server is not None:
+        lines += ["", f"Origin: http://{config.host}:{config.origin_server.port}/"]
+    else:
+        origin = next(iter(config.distribution.origins.values()))
+        lines += ["", f"Origin: {origin.url} (yours)"]
+    lines += [
+        "",
+        f"Access logs: {config.log_dir}/<node>/   Admin API: http://{config.host}:"
+        f"{admin_port(pops[0])}/ (token in .edgesim/admin-token)",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_node(args: argparse.Namespace) -> int:
+    config = _config(args)
+    node = config.nodes.get(args.id)
+    if node is None:
+        raise ConfigError(config.source, "pops / regional_caches", f"a node with id {args.id!r}",
+                          "none")
+    return _serve(config, node, read_token(args.token_file) if args.token_file else new_token())
+
+
+def _serve(config: Config, node: Node, token: str) -> int:
+    from edge.node.serve import PortInUse, serve_node
+    from edge.supervisor import watch_parent
+
+    async def main() -> int:
+        server = asyncio.ensure_future(serve_node(config, node, token))
+        stop = asyncio.Event()
+        watcher = asyncio.ensure_future(watch_parent(stop))
+        try:
+            await asyncio.wait([server, asyncio.ensure_future(stop.wait())],
+                               return_when=asyncio.FIRST_COMPLETED)
+            if not server.done():
+                server.cancel()
+            await asyncio.gather(server, return_exceptions=False)
+        except asyncio.CancelledError:
+            pass
+        except PortInUse as exc:
+            print(f"edgesim: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            watcher.cancel()
+        return 0
+
+    return _run(main())
+
+
+def cmd_pop(args: argparse.Namespace) -> int:
+    from edge.node.serve import admin_port
+
+    config = with_origin(load_config(args.config), args.origin)
+    distribution = replace(config.distribution, cache_semantics=args.cache_semantics)
+    base = config.pops[0]
+    node = replace(base, id=args.id, port=args.port, parent=None)
+    config = replace(config, distribution=distribution, nodes={node.id: node})
+    token = new_token()
+    write_nodes(_addresses(config))
+    print(f"edgesim: PoP {node.id} on http://{config.host}:{node.port}/ in front of "
+          f"{args.origin} ({args.cache_semantics} semantics); admin API on "
+          f"http://{config.host}:{admin_port(node)}/. Ctrl-C stops it.", flush=True)
+    try:
+        return _serve(config, node, token)
+    finally:
+        clear_state()
+
+
+def cmd_origin(args: argparse.Namespace) -> int:
+    from origin.app import serve
+
+    from edge.supervisor import watch_parent
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        watcher = asyncio.ensure_future(watch_parent(stop))
+        try:
+            return await serve(args.host, args.port, stop=stop)
+        finally:
+            watcher.cancel()
+
+    return _run(main())
+
+
+def cmd_invalidate(args: argparse.Namespace) -> int:
+    from edge.http.invalidation import pattern_error
+
+    bad = [f"{p}: {e}" for p in args.paths if (e := pattern_error(p)) is not None]
+    if bad:
+        print("edgesim: invalid path(s):\n  " + "\n  ".join(bad), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        nodes = read_nodes()
+        token = read_token()
+    except (OSError, ValueError):
+        print("edgesim: no running edge network found here (start one with `edgesim up`)",
+              file=sys.stderr)
+        return 1
+    failed = 0
+    body = json.dumps({"paths": args.paths}).encode()
+    for node in nodes:
+        request = urllib.request.Request(
+            node.admin_url + "invalidations", data=body, method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                result = json.load(response)
+            print(f"{node.id:<20} removed {result['removed']} object(s)")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            failed += 1
+            print(f"{node.id:<20} FAILED: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="edgesim", description="A CloudFront-style edge network on one machine."
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", metavar="FILE",
+                        help="world config (TOML); default: the embedded default world")
+
+    up = sub.add_parser("up", help="start the origin, regional caches and PoPs; Ctrl-C stops")
+    with_config(up)
+    up.add_argument("--origin", metavar="URL",
+                    help="put the edge in front of your own app instead of the sample origin")
+    up.set_defaults(func=cmd_up)
+
+    pop = sub.add_parser("pop", help="run a single PoP (no regional cache) in front of an origin")
+    with_config(pop)
+    pop.add_argument("--origin", metavar="URL", required=True)
+    pop.add_argument("--port", type=int, default=8080)
+    pop.add_argument("--id", default="IAD89-C1", help="PoP id (default IAD89-C1)")
+    pop.add_argument("--cache-semantics", choices=("cloudfront", "rfc9111"), default="cloudfront")
+    pop.set_defaults(func=cmd_pop)
+
+    node = sub.add_parser("node", help="run one node of the config (used by `up`)")
+    with_config(node)
+    node.add_argument("--id", required=True)
+    node.add_argument("--origin", metavar="URL")
+    node.add_argument("--token-file", metavar="FILE")
+    node.set_defaults(func=cmd_node)
+
+    origin = sub.add_parser("origin", help="run the sample origin")
+    origin.add_argument("--host", default="127.0.0.1")
+    origin.add_argument("--port", type=int, default=8000)
+    origin.set_defaults(func=cmd_origin)
+
+    inv = sub.add_parser("invalidate", help="purge paths on every node (trailing * only)")
+    inv.add_argument("paths", nargs="+", metavar="PATH")
+    inv.set_defaults(func=cmd_invalidate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"edgesim: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

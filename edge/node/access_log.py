@@ -1,0 +1,218 @@
+"""CloudFront standard access logs (spec §6.6): 33 tab-separated fields, one file per hour.
+
+Lines are formatted as CloudFront writes them: `-` for an empty value, URL-encoded text,
+date and time in UTC, seconds with millisecond precision. Files are plain text (CloudFront
+gzips them) so that `tail -f` works, and writes are buffered so the request path does no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple, TextIO
+from urllib.parse import quote, unquote
+
+__all__ = ["FIELDS", "AccessLog", "AccessLogRecord", "format_record", "parse_record"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessLogRecord:
+    """One viewer request as logged; `time` (epoch seconds) gives both `date` and `time`."""
+
+    time: float  # when the response finished
+    x_edge_location: str
+    sc_bytes: int
+    c_ip: str
+    cs_method: str
+    cs_host: str  # the distribution's domain name
+    cs_uri_stem: str  # the path as received, still percent-encoded
+    sc_status: int  # 0 (logged "000") when the viewer left before the response
+    cs_referer: str | None = None
+    cs_user_agent: str | None = None
+    cs_uri_query: str | None = None
+    cs_cookie: str | None = None
+    x_edge_result_type: str
+    x_edge_request_id: str
+    x_host_header: str
+    cs_protocol: str  # http, https, ws, wss
+    cs_bytes: int
+    time_taken: float  # seconds
+    x_forwarded_for: str | None = None
+    ssl_protocol: str | None = None
+    ssl_cipher: str | None = None
+    x_edge_response_result_type: str
+    cs_protocol_version: str  # e.g. "HTTP/1.1"
+    fle_status: str | None = None
+    fle_encrypted_fields: int | None = None
+    c_port: int
+    time_to_first_byte: float  # seconds
+    x_edge_detailed_result_type: str
+    sc_content_type: str | None = None
+    sc_content_len: int | None = None
+    sc_range_start: int | None = None
+    sc_range_end: int | None = None
+
+
+# Printable ASCII left as is; everything else (controls, space, tab, non-ASCII as UTF-8, and
+# " # % < > \ ^ ` { | }) becomes %XX, as in CloudFront's logs ("Mozilla/5.0%20(X11;%20...").
+_SAFE = "!$&'()*+,/:;=?@[]"
+# cs-uri-stem is logged as received: its own %XX escapes stay, only unsafe bytes are encoded.
+_SAFE_STEM = _SAFE + "%"
+
+
+class _Codec(NamedTuple):
+    format: Callable[[Any], str]
+    parse: Callable[[str], Any]
+
+
+def _format_text(value: str | None) -> str:
+    return quote(value, safe=_SAFE) if value else "-"
+
+
+def _parse_optional_text(text: str) -> str | None:
+    return None if text == "-" else unquote(text)
+
+
+def _format_optional_int(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _parse_optional_int(text: str) -> int | None:
+    return None if text == "-" else int(text)
+
+
+_TEXT = _Codec(_format_text, unquote)
+_OPTIONAL_TEXT = _Codec(_format_text, _parse_optional_text)
+_STEM = _Codec(lambda value: quote(value, safe=_SAFE_STEM) if value else "-", str)
+_INT = _Codec(str, int)
+_OPTIONAL_INT = _Codec(_format_optional_int, _parse_optional_int)
+_SECONDS = _Codec(lambda value: f"{value:.3f}", float)
+_STATUS = _Codec(lambda value: f"{value:03d}", int)
+
+# Fields 3-33 of §6.6 in order: (log field, record attribute, codec). Fields 1-2 come from `time`.
+_COLUMNS: tuple[tuple[str, str, _Codec], ...] = (
+    ("x-edge-location", "x_edge_location", _TEXT),
+    ("sc-bytes", "sc_bytes", _INT),
+    ("c-ip", "c_ip", _TEXT),
+    ("cs-method", "cs_method", _TEXT),
+    ("cs(Host)", "cs_host", _TEXT),
+    ("cs-uri-stem", "cs_uri_stem", _STEM),
+    ("sc-status", "sc_status", _STATUS),
+    ("cs(Referer)", "cs_referer", _OPTIONAL_TEXT),
+    ("cs(User-Agent)", "cs_user_agent", _OPTIONAL_TEXT),
+    ("cs-uri-query", "cs_uri_query", _OPTIONAL_TEXT),
+    ("cs(Cookie)", "cs_cookie", _OPTIONAL_TEXT),
+    ("x-edge-result-type", "x_edge_result_type", _TEXT),
+    ("x-edge-request-id", "x_edge_request_id", _TEXT),
+    ("x-host-header", "x_host_header", _TEXT),
+    ("cs-protocol", "cs_protocol", _TEXT),
+    ("cs-bytes", "cs_bytes", _INT),
+    ("time-taken", "time_taken", _SECONDS),
+    ("x-forwarded-for", "x_forwarded_for", _OPTIONAL_TEXT),
+    ("ssl-protocol", "ssl_protocol", _OPTIONAL_TEXT),
+    ("ssl-cipher", "ssl_cipher", _OPTIONAL_TEXT),
+    ("x-edge-response-result-type", "x_edge_response_result_type", _TEXT),
+    ("cs-protocol-version", "cs_protocol_version", _TEXT),
+    ("fle-status", "fle_status", _OPTIONAL_TEXT),
+    ("fle-encrypted-fields", "fle_encrypted_fields", _OPTIONAL_INT),
+    ("c-port", "c_port", _INT),
+    ("time-to-first-byte", "time_to_first_byte", _SECONDS),
+    ("x-edge-detailed-result-type", "x_edge_detailed_result_type", _TEXT),
+    ("sc-content-type", "sc_content_type", _OPTIONAL_TEXT),
+    ("sc-content-len", "sc_content_len", _OPTIONAL_INT),
+    ("sc-range-start", "sc_range_start", _OPTIONAL_INT),
+    ("sc-range-end", "sc_range_end", _OPTIONAL_INT),
+)
+
+FIELDS: tuple[str, ...] = ("date", "time", *(name for name, _, _ in _COLUMNS))
+
+_HEADER = f"#Version: 1.0\n#Fields: {' '.join(FIELDS)}\n"
+_FLUSH_AT = 64 * 1024  # characters buffered before a write without waiting for flush()
+
+
+def format_record(record: AccessLogRecord) -> str:
+    """The record as one log line, without the line break."""
+    finished = datetime.fromtimestamp(record.time, UTC)
+    values = [finished.strftime("%Y-%m-%d"), finished.strftime("%H:%M:%S")]
+    values.extend(codec.format(getattr(record, attribute)) for _, attribute, codec in _COLUMNS)
+    return "\t".join(values)
+
+
+def parse_record(line: str) -> AccessLogRecord:
+    """Read a line written by `format_record` back (time to the second, as logged)."""
+    date, time, *rest = line.rstrip("\n").split("\t")
+    if len(rest) != len(_COLUMNS):
+        raise ValueError(f"expected {len(FIELDS)} tab-separated fields, got {len(rest) + 2}")
+    finished = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    values = {
+        attribute: codec.parse(text)
+        for (_, attribute, codec), text in zip(_COLUMNS, rest, strict=True)
+    }
+    return AccessLogRecord(time=finished.timestamp(), **values)
+
+
+class AccessLog:
+    """One node's access log, buffered in memory; the node flushes every second and on exit."""
+
+    def __init__(self, directory: str, distribution_id: str, edge_location: str) -> None:
+        self._directory = Path(directory)
+        self._directory.mkdir(parents=True, exist_ok=True)
+        self._distribution_id = distribution_id
+        self._edge_location = edge_location
+        self._pending: dict[int, list[str]] = {}  # hour since the epoch → lines
+        self._pending_chars = 0
+        self._open_hour = -1
+        self._file: TextIO | None = None
+        self._closed = False
+
+    def write(self, record: AccessLogRecord) -> None:
+        if self._closed:
+            raise ValueError("access log is closed")
+        line = format_record(record) + "\n"
+        self._pending.setdefault(int(record.time // 3600), []).append(line)
+        self._pending_chars += len(line)
+        if self._pending_chars > _FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered lines to the file of the hour each request finished in."""
+        pending, self._pending, self._pending_chars = self._pending, {}, 0
+        for hour in sorted(pending):
+            lines = "".join(pending[hour])
+            if hour >= self._open_hour:
+                self._current_file(hour).write(lines)
+            else:  # a request that finished in an hour already rotated out
+                with self._open(hour) as late:
+                    late.write(lines)
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self.flush()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._closed = True
+
+    def path_for(self, time: float) -> Path:
+        """The file that holds requests finished at `time`."""
+        hour = datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%d-%H")
+        return self._directory / f"{self._distribution_id}.{hour}.{self._edge_location}.log"
+
+    def _current_file(self, hour: int) -> TextIO:
+        if hour != self._open_hour:
+            if self._file is not None:
+                self._file.close()
+            self._file = self._open(hour)
+            self._open_hour = hour
+        return self._file
+
+    def _open(self, hour: int) -> TextIO:
+        file = self.path_for(hour * 3600).open("a", encoding="utf-8", newline="\n")
+        if file.tell() == 0:
+            file.write(_HEADER)
+        return file

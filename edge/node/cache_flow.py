@@ -1,0 +1,290 @@
+"""The cacheable path of a node (pipeline steps 6–7): look up, revalidate or fetch, store.
+
+Decisions (key, freshness, storability, compression) come from the pure `edge.http` layer; this
+module only drives them: it fetches, stores and hands a `Reply` back. Concurrent misses for one
+key collapse into one upstream fetch (spec §4.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from edge.cache.entry import CachedResponse
+from edge.config import Behavior
+from edge.http.age import current_age, initial_age
+from edge.http.compression import choose_encoding, compress, weaken_etag
+from edge.http.conditional import freshened_headers, revalidation_headers
+from edge.http.forwarding import cookies_forwarded, forwarded_query, forwarded_request_headers
+from edge.http.semantics import Fresh, Stale
+from edge.node.collapse import Lead
+from edge.node.context import NodeContext
+from edge.node.exchange import Exchange, Reply
+from edge.node.outcome import Outcome, outcome_from_x_cache
+from edge.node.replies import entry_reply, generated_error
+from edge.node.response_headers import stored_headers
+from edge.node.upstream import UpstreamError, UpstreamResponse
+
+# The node fetches whole objects; the viewer's validators and ranges are answered from them.
+VIEWER_ONLY = ("range", "if-range", "if-match", "if-none-match", "if-modified-since",
+               "if-unmodified-since")
+
+
+async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) -> Reply:
+    head = ex.head
+    sem = ctx.semantics
+    key = sem.cache_key(head, behavior.cache_policy)
+    entry = ctx.store.lookup(key, lambda vary: sem.variant_key(vary, head.headers))
+    stale: tuple[CachedResponse, Stale] | None = None
+    if entry is not None:
+        age = current_age(entry.initial_age, entry.response_time, ctx.clock())
+        freshness = sem.freshness(head, entry.storage, age)
+        if isinstance(freshness, Fresh):
+            return _hit(ctx, ex, entry, age)
+        if freshness.while_revalidate:
+            _refresh_in_background(ctx, ex, behavior, key, entry)
+            return _hit(ctx, ex, entry, age)
+        stale = (entry, freshness)
+    elif sem.only_if_cached(head):
+        ex.outcome = Outcome.ERROR
+        return generated_error(504, ex.request_id, "The object is not in the cache.")
+
+    shared = await ctx.collapser.follow(key)
+    if shared is not None:
+        # Collapsed requests are logged as hits (spec §4.4).
+        return _hit(ctx, ex, shared, current_age(shared.initial_age, shared.response_time,
+                                                       ctx.clock()))
+    with ctx.collapser.leading(key) as lead:
+        return await _fetch(ctx, ex, behavior, key, stale, lead)
+
+
+def _hit(ctx: NodeContext, ex: Exchange, entry: CachedResponse, age: float) -> Reply:
+    ex.outcome = Outcome.ERROR if entry.status >= 400 else Outcome.HIT
+    ex.hit_layer = ctx.layer
+    return entry_reply(entry, age, ex.head)
+
+
+def _refresh_in_background(
+    ctx: NodeContext, ex: Exchange, behavior: Behavior, key: str, entry: CachedResponse
+) -> None:
+    """stale-while-revalidate: the viewer gets the stale copy now; one refresh runs behind it."""
+    if ctx.collapser.in_flight(key):
+        return
+    shadow = replace(ex, outcome=Outcome.MISS)
+    freshness = Stale(age=0.0, while_revalidate=False, if_error=True)
+
+    async def refresh() -> None:
+        with ctx.collapser.leading(key) as lead:
+            reply = await _fetch(ctx, shadow, behavior, key, (entry, freshness), lead)
+            if reply.stream is not None:
+                reply.stream.close()
+
+    ctx.spawn(refresh())
+
+
+async def _fetch(
+    ctx: NodeContext,
+    ex: Exchange,
+    behavior: Behavior,
+    key: str,
+    stale: tuple[CachedResponse, Stale] | None,
+    lead: Lead[CachedResponse],
+) -> Reply:
+    head = ex.head
+    headers = forwarded_request_headers(
+        head, behavior, client_ip=ex.client_ip, request_id=ex.request_id, via=ex.via,
+        semantics=ctx.semantics.name,
+    )
+    for name in VIEWER_ONLY:
+        headers.popall(name, None)
+    stale_entry = stale[0] if stale else None
+    if stale_entry is not None and stale_entry.storage.conditional:
+        headers.update(revalidation_headers(stale_entry.headers))
+    query = forwarded_query(head, behavior, ctx.semantics.name)
+    ex.uri = head.path + (f"?{query}" if query else "")
+    route = ctx.cache_route(behavior)
+    request_time = ctx.clock()
+    ctx.stats.upstream_requests += 1
+    try:
+        # A HEAD is fetched as GET so the object stored is whole (as Varnish does).
+        upstream = await ctx.upstream.send(
+            route,
+            "GET" if head.method == "HEAD" else head.method,
+            head.path + (f"?{query}" if query else ""),
+            headers,
+            keep_host="Host" in headers,
+        )
+    except UpstreamError as err:
+        if stale is not None and stale[1].if_error:
+            return _serve_stale(ctx, ex, stale[0], err.detail)
+        return _failed(ctx, ex, behavior, key, err, lead)
+    ex.from_upstream(upstream)
+    response_time = ctx.clock()
+    from_tier = upstream.target.layer == "REC"
+    if from_tier:
+        parent = outcome_from_x_cache(upstream.headers.get("X-Cache"))
+        if parent in (Outcome.HIT, Outcome.REFRESH_HIT):
+            ex.outcome, ex.hit_layer = parent, "REC"
+
+    if upstream.status == 304 and stale_entry is not None:
+        upstream.release()
+        return _refreshed(ctx, ex, behavior, key, stale_entry, upstream, request_time,
+                          response_time, lead)
+    if upstream.status >= 500 and stale is not None and stale[1].if_error:
+        upstream.release()
+        return _serve_stale(ctx, ex, stale[0], "OriginError")
+    return await _store(ctx, ex, behavior, key, upstream, request_time, response_time,
+                        from_tier, lead)
+
+
+async def _store(
+    ctx: NodeContext,
+    ex: Exchange,
+    behavior: Behavior,
+    key: str,
+    upstream: UpstreamResponse,
+    request_time: float,
+    response_time: float,
+    from_tier: bool,
+    lead: Lead[CachedResponse],
+) -> Reply:
+    head, sem = ex.head, ctx.semantics
+    status = upstream.status
+    if status >= 400:
+        ex.outcome = Outcome.ERROR
+    headers = stored_headers(
+        upstream.headers,
+        from_tier=from_tier,
+        keep_set_cookie=sem.name == "rfc9111" or cookies_forwarded(behavior),
+    )
+    storage = sem.storage(
+        head, status, upstream.headers, behavior.cache_policy, ctx.error_caching_min_ttl(status),
+        response_time,
+    )
+    length = upstream.content_length
+    limit = ctx.node.max_object_size
+    if storage is None or status == 206 or (length is not None and length > limit):
+        return Reply(status, upstream.reason, headers, stream=upstream)
+    body, complete = await upstream.read(limit)
+    if not complete:
+        return Reply(status, upstream.reason, headers, stream=upstream, prefix=body)
+    upstream.release()
+    if length is not None and len(body) != length:
+        return Reply(status, upstream.reason, headers, body=body)  # cut short: never stored
+    if sem.name == "cloudfront":
+        body = _compressed(behavior, ex, status, headers, body)
+    vary = headers.get("Vary")
+    variant = sem.variant_key(vary, head.headers)
+    entry = CachedResponse(
+        status=status,
+        reason=upstream.reason,
+        headers=CIMultiDictProxy(headers),
+        body=body,
+        storage=storage,
+        initial_age=initial_age(upstream.headers, request_time, response_time),
+        response_time=response_time,
+        uri=ex.uri,
+        vary=vary,
+        variant=variant or "",
+    )
+    if variant is not None:
+        ctx.store.store(key, entry)
+        lead.share(entry)
+    return entry_reply(entry, entry.initial_age, head, from_cache=False)
+
+
+def _compressed(
+    behavior: Behavior, ex: Exchange, status: int, headers: CIMultiDict[str], body: bytes
+) -> bytes:
+    """Compress at the edge when spec §4.8 allows; the key already holds the viewer's encoding."""
+    encoding = choose_encoding(
+        behavior=behavior, request=ex.head, status=status, response_headers=headers,
+        body_length=len(body),
+    )
+    if encoding is None:
+        return body
+    body = compress(body, encoding)
+    headers["Content-Encoding"] = encoding
+    headers["Content-Length"] = str(len(body))
+    etag = weaken_etag(headers.get("ETag"))
+    headers.popall("ETag", None)
+    if etag is not None:
+        headers["ETag"] = etag
+    vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    if "accept-encoding" not in (v.lower() for v in vary):
+        headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
+    return body
+
+
+def _refreshed(
+    ctx: NodeContext,
+    ex: Exchange,
+    behavior: Behavior,
+    key: str,
+    entry: CachedResponse,
+    upstream: UpstreamResponse,
+    request_time: float,
+    response_time: float,
+    lead: Lead[CachedResponse],
+) -> Reply:
+    """A 304 to our revalidation: the stored object is good again (`RefreshHit`, spec §4.5)."""
+    update = stored_headers(upstream.headers, from_tier=upstream.target.layer == "REC",
+                            keep_set_cookie=True)
+    merged = freshened_headers(entry.headers, update)
+    storage = ctx.semantics.storage(
+        ex.head, entry.status, merged, behavior.cache_policy,
+        ctx.error_caching_min_ttl(entry.status), response_time,
+    )
+    refreshed = replace(
+        entry,
+        headers=CIMultiDictProxy(merged),
+        storage=storage or entry.storage,
+        initial_age=initial_age(upstream.headers, request_time, response_time),
+        response_time=response_time,
+    )
+    if storage is None:
+        ctx.store.remove(key, entry.variant)
+    else:
+        ctx.store.store(key, refreshed)
+        lead.share(refreshed)
+    ex.outcome = Outcome.REFRESH_HIT
+    ex.hit_layer = ctx.layer
+    return entry_reply(refreshed, refreshed.initial_age, ex.head)
+
+
+def _serve_stale(ctx: NodeContext, ex: Exchange, entry: CachedResponse, detail: str) -> Reply:
+    """stale-if-error (spec §4.5): the upstream failed, the expired copy is still allowed."""
+    reply = _hit(ctx, ex, entry, current_age(entry.initial_age, entry.response_time,
+                                                   ctx.clock()))
+    ex.detail = detail
+    return reply
+
+
+def _failed(
+    ctx: NodeContext,
+    ex: Exchange,
+    behavior: Behavior,
+    key: str,
+    err: UpstreamError,
+    lead: Lead[CachedResponse],
+) -> Reply:
+    """502/504 error page; cached like an origin error for the error-caching TTL (spec §6.3)."""
+    ex.outcome = Outcome.ERROR
+    ex.detail = err.detail
+    reply = generated_error(err.status, ex.request_id)
+    now = ctx.clock()
+    storage = ctx.semantics.storage(
+        ex.head, err.status, reply.headers, behavior.cache_policy,
+        ctx.error_caching_min_ttl(err.status), now,
+    )
+    if storage is not None and ctx.semantics.name == "cloudfront":
+        reply.headers["Server"] = "CloudFront"
+        entry = CachedResponse(
+            status=err.status, reason=reply.reason, headers=CIMultiDictProxy(reply.headers),
+            body=reply.body, storage=storage, initial_age=0.0, response_time=now, uri=ex.uri,
+            vary=None, variant="",
+        )
+        ctx.store.store(key, entry)
+        lead.share(entry)
+    return reply

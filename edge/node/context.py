@@ -1,0 +1,143 @@
+"""Everything one node process holds: its configuration, cache, upstream routes and counters.
+
+Built once at start-up from the frozen config, so the request path only looks things up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+
+from yarl import URL
+
+from edge.cache.entry import CachedResponse
+from edge.cache.store import CacheStore
+from edge.config import Behavior, Config, Node, Origin
+from edge.http.behaviors import BehaviorMatcher
+from edge.http.semantics import CacheSemantics, semantics_named
+from edge.node.access_log import AccessLog
+from edge.node.collapse import Collapser
+from edge.node.identity import via_token
+from edge.node.upstream import Route, Target, Upstream
+
+
+@dataclass(slots=True)
+class NodeStats:
+    """Counters for the stats endpoint; results by `x-edge-result-type`."""
+
+    requests: int = 0
+    bytes_sent: int = 0
+    upstream_requests: int = 0
+    results: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "requests": self.requests,
+            "bytes_sent": self.bytes_sent,
+            "upstream_requests": self.upstream_requests,
+            "results": dict(self.results),
+        }
+
+
+def origin_target(origin: Origin) -> Target:
+    return Target(
+        url=URL(origin.url),
+        layer="Origin",
+        connection_timeout=origin.connection_timeout,
+        response_timeout=origin.response_timeout,
+        connection_attempts=origin.connection_attempts,
+    )
+
+
+def parent_target(config: Config, parent: Node) -> Target:
+    """A regional cache is on our own network: short connect timeout, generous read timeout."""
+    return Target(
+        url=URL.build(scheme="http", host=config.host, port=parent.port),
+        layer="REC",
+        connection_timeout=2.0,
+        response_timeout=125.0,
+        connection_attempts=2,
+    )
+
+
+@dataclass(slots=True)
+class NodeContext:
+    config: Config
+    node: Node
+    semantics: CacheSemantics
+    matcher: BehaviorMatcher
+    store: CacheStore
+    upstream: Upstream
+    access_log: AccessLog
+    clock: Callable[[], float]
+    origin_routes: dict[str, Route]  # by behavior target id (origin or origin group)
+    parent: Target | None
+    via: str
+    collapser: Collapser[CachedResponse] = field(default_factory=Collapser)
+    stats: NodeStats = field(default_factory=NodeStats)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @classmethod
+    def build(
+        cls,
+        config: Config,
+        node: Node,
+        upstream: Upstream,
+        access_log: AccessLog,
+        clock: Callable[[], float] = time.time,
+    ) -> NodeContext:
+        dist = config.distribution
+        routes = {oid: Route((origin_target(o),)) for oid, o in dist.origins.items()}
+        for gid, group in dist.origin_groups.items():
+            routes[gid] = Route(
+                (origin_target(dist.origins[group.primary]),
+                 origin_target(dist.origins[group.secondary])),
+                group.failover_status_codes,
+            )
+        parent = config.nodes[node.parent] if node.parent else None
+        return cls(
+            config=config,
+            node=node,
+            semantics=semantics_named(dist.cache_semantics),
+            matcher=BehaviorMatcher(dist.behaviors),
+            store=CacheStore(node.cache_size),
+            upstream=upstream,
+            access_log=access_log,
+            clock=clock,
+            origin_routes=routes,
+            parent=parent_target(config, parent) if parent else None,
+            via=via_token(node.id),
+        )
+
+    @property
+    def layer(self) -> str:
+        """This node's name in Server-Timing `cdn-hit-layer` (spec §5.1)."""
+        return "EDGE" if self.node.kind == "pop" else "REC"
+
+    def error_caching_min_ttl(self, status: int) -> int | None:
+        custom = self.config.distribution.custom_error_responses.get(status)
+        return None if custom is None else custom.error_caching_min_ttl
+
+    def spawn(self, work: Coroutine[None, None, None]) -> None:
+        """Run work that outlives its request (a background refresh); cancelled at shutdown."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+
+    def cache_route(self, behavior: Behavior) -> Route:
+        """Cacheable requests climb the tiers: the parent cache if there is one, else the origin."""
+        if self.parent is not None:
+            return Route((self.parent,))
+        return self.origin_routes[behavior.target_origin]
+
+    def origin_route(self, behavior: Behavior) -> Route:
+        """Dynamic requests go from the PoP straight to the origin (spec §4.4)."""
+        return self.origin_routes[behavior.target_origin]

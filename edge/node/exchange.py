@@ -1,0 +1,54 @@
+"""One request's journey through a node, and the reply it ends with.
+
+The pipeline steps fill in an `Exchange` as they go (outcome, hit layer, upstream timing); the
+viewer module turns the final `Reply` into bytes, response headers and one access-log line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from multidict import CIMultiDict
+
+from edge.config import Behavior
+from edge.http.message import RequestHead
+from edge.node.outcome import Outcome
+from edge.node.upstream import Timing, UpstreamResponse
+
+
+@dataclass(slots=True)
+class Reply:
+    """What to send: a whole body, or a body streamed from upstream (after `prefix`)."""
+
+    status: int
+    reason: str
+    headers: CIMultiDict[str]
+    body: bytes = b""
+    stream: UpstreamResponse | None = None
+    prefix: bytes = b""
+    generated: bool = False  # made by CloudFront itself (error page): `Server: CloudFront`
+
+
+@dataclass(slots=True)
+class Exchange:
+    request_id: str
+    client_ip: str
+    client_port: int
+    head: RequestHead
+    received_at: float  # node clock
+    started: float  # perf_counter, for time-taken
+    via: str  # the Via token this request carries upstream (a REC keeps its PoP's)
+    behavior: Behavior | None = None
+    uri: str = ""  # path and forwarded query: what an invalidation path matches
+    outcome: Outcome = Outcome.MISS
+    detail: str | None = None  # detailed result type when it says more than the outcome
+    hit_layer: str | None = None  # "EDGE" | "REC" (Server-Timing cdn-hit-layer)
+    upstream_layer: str | None = None
+    upstream_timing: Timing | None = None
+    first_byte_ms: float = 0.0
+    bytes_in: int = 0
+    extra_timing: list[str] = field(default_factory=list)
+
+    def from_upstream(self, response: UpstreamResponse) -> None:
+        self.upstream_layer = response.target.layer
+        self.upstream_timing = response.timing

@@ -1,0 +1,22 @@
+"""The identifiers CloudFront puts on every response: request id, Via token, PoP id (spec §5.1)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+
+
+def new_request_id() -> str:
+    """A 56-character URL-safe base64 id ending in `==`, like a real `X-Amz-Cf-Id`."""
+    return base64.urlsafe_b64encode(os.urandom(40)).decode("ascii")
+
+
+def via_token(node_id: str, http_version: str = "1.1") -> str:
+    """`1.1 <32 hex>.cloudfront.net (CloudFront)`; the hex is stable per node, like a host name."""
+    digest = hashlib.md5(node_id.encode(), usedforsecurity=False).hexdigest()
+    return f"{http_version} {digest}.cloudfront.net (CloudFront)"
+
+
+def is_cloudfront_via(token: str) -> bool:
+    return token.strip().endswith("(CloudFront)")

@@ -1,0 +1,54 @@
+"""Headers on the way back: what the node keeps from upstream and what it adds for the viewer.
+
+Upstream hop-by-hop headers never pass (RFC 9110 §7.6.1). When the upstream is a parent tier,
+its own CloudFront headers (X-Cache, X-Amz-Cf-*, its Via token, its `cdn-*` Server-Timing
+metrics) are taken off: the viewer sees one set, from the node that answers it (spec §5.1).
+"""
+
+from __future__ import annotations
+
+from multidict import CIMultiDict
+
+from edge.http.message import Headers
+from edge.node.identity import is_cloudfront_via
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+    }
+)
+TIER_HEADERS = frozenset({"x-cache", "x-amz-cf-pop", "x-amz-cf-id"})
+
+
+def stored_headers(
+    upstream: Headers, *, from_tier: bool, keep_set_cookie: bool
+) -> CIMultiDict[str]:
+    """The upstream headers worth keeping with an object (Age is recomputed on every reply)."""
+    listed = {
+        name.strip().lower()
+        for value in upstream.getall("Connection", ())
+        for name in value.split(",")
+    }
+    kept: CIMultiDict[str] = CIMultiDict()
+    for name, value in upstream.items():
+        lower = name.lower()
+        if lower in HOP_BY_HOP or lower in listed or lower == "age":
+            continue
+        if lower == "set-cookie" and not keep_set_cookie:
+            continue
+        if from_tier:
+            if lower in TIER_HEADERS:
+                continue
+            if lower == "via":
+                value = ", ".join(t for t in value.split(",") if not is_cloudfront_via(t))
+                if not value:
+                    continue
+            elif lower == "server-timing":
+                value = ", ".join(
+                    m.strip() for m in value.split(",") if not m.strip().startswith("cdn-")
+                )
+                if not value:
+                    continue
+        kept.add(name, value)
+    return kept

@@ -1,0 +1,54 @@
+"""Run one node (viewer port + admin port) until SIGINT/SIGTERM, then stop cleanly.
+
+Stopping closes the listening sockets, lets requests in flight finish (up to a few seconds),
+and closes the access log, so no line is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from aiohttp import web
+
+from edge.config import Config, Node
+from edge.node.app import admin_app, node_app
+
+
+class PortInUse(Exception):
+    def __init__(self, host: str, port: int, what: str) -> None:
+        super().__init__(f"port {port} on {host} is already in use ({what})")
+        self.port = port
+
+
+def admin_port(node: Node) -> int:
+    """Each node's admin API listens 1000 above its viewer port."""
+    return node.port + 1000
+
+
+async def start_site(runner: web.AppRunner, host: str, port: int, what: str) -> None:
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        raise PortInUse(host, port, what) from exc
+
+
+async def serve_node(config: Config, node: Node, token: str) -> None:
+    viewer = node_app(config, node)
+    viewer_runner = web.AppRunner(viewer, handle_signals=False, access_log=None,
+                                  shutdown_timeout=5.0)
+    admin_runner = web.AppRunner(admin_app(viewer, token), handle_signals=False,
+                                 access_log=None)
+    await viewer_runner.setup()
+    await admin_runner.setup()
+    try:
+        await start_site(viewer_runner, config.host, node.port, f"{node.id} viewer port")
+        await start_site(admin_runner, config.host, admin_port(node), f"{node.id} admin port")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await admin_runner.cleanup()
+        await viewer_runner.cleanup()

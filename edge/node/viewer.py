@@ -1,0 +1,237 @@
+"""The viewer-facing side of a node: from an aiohttp request to a response and a log line.
+
+Pipeline (DESIGN.md): resolve the viewer (1) → request checks (2) → cache behavior on the
+original URI (3) → [viewer-request function, 4] → [CloudFront-* headers, 5] → cache or dynamic
+path (6–7) → [viewer-response function, 8] → CloudFront's response headers, access log (9).
+Steps in brackets are seams for the edge-function and geo work.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+
+from aiohttp import web
+
+from edge.config import ALL_METHODS, Behavior
+from edge.http.forwarding import viewer_vary
+from edge.http.message import RequestHead
+from edge.node.access_log import AccessLogRecord
+from edge.node.cache_flow import serve_cacheable
+from edge.node.context import NodeContext
+from edge.node.dynamic import serve_dynamic
+from edge.node.exchange import Exchange, Reply
+from edge.node.identity import is_cloudfront_via, new_request_id
+from edge.node.outcome import Outcome
+from edge.node.replies import generated_error
+from edge.node.upstream import UpstreamError
+
+MAX_URL = 8192  # spec §0 step 2
+MAX_REQUEST_HEAD = 20480
+
+
+def is_trusted(peer: str) -> bool:
+    """Proxies whose X-Forwarded-For we believe: loopback (the front door, a child tier)."""
+    try:
+        return ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        return False
+
+
+def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
+    peername = request.transport.get_extra_info("peername") if request.transport else None
+    peer, port = (peername[0], peername[1]) if peername else ("127.0.0.1", 0)
+    client_ip = peer
+    incoming_via = None
+    request_id = None
+    if is_trusted(peer):
+        forwarded = ",".join(request.headers.getall("X-Forwarded-For", ()))
+        hops = [h.strip() for h in forwarded.split(",")]
+        if hops[-1]:
+            client_ip = hops[-1]
+        if ctx.node.kind == "rec":
+            # A regional cache carries on its PoP's request: same id, same Via (spec §5.1).
+            request_id = request.headers.get("X-Amz-Cf-Id")
+            vias = [t for t in request.headers.get("Via", "").split(",") if is_cloudfront_via(t)]
+            incoming_via = vias[-1].strip() if vias else None
+    url = request.rel_url
+    return Exchange(
+        request_id=request_id or new_request_id(),
+        client_ip=client_ip,
+        client_port=port,
+        via=incoming_via or ctx.via,
+        head=RequestHead(
+            method=request.method,
+            path=url.raw_path,
+            query=url.raw_query_string,
+            headers=request.headers,
+            http_version=f"{request.version.major}.{request.version.minor}",
+        ),
+        received_at=ctx.clock(),
+        started=time.perf_counter(),
+    )
+
+
+def _head_size(request: web.BaseRequest) -> int:
+    line = len(request.method) + len(request.raw_path) + 11
+    return line + sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
+
+
+def _method_allowed(method: str, behavior: Behavior) -> bool:
+    if method in behavior.allowed_methods:
+        return True
+    return method not in ALL_METHODS and behavior.allowed_methods == ALL_METHODS
+
+
+async def route(ctx: NodeContext, ex: Exchange, request: web.BaseRequest) -> Reply:
+    """Steps 2–7: checks, behavior, then the cache or the dynamic path."""
+    if len(request.raw_path) > MAX_URL or _head_size(request) > MAX_REQUEST_HEAD:
+        ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
+        return generated_error(413, ex.request_id)
+    has_body = request.body_exists and request.content_length != 0
+    if request.method in ("GET", "HEAD") and has_body:
+        ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
+        return generated_error(403, ex.request_id, "GET and HEAD requests cannot have a body.")
+    behavior = ctx.matcher.match(ex.head.path)
+    ex.behavior = behavior
+    if not _method_allowed(request.method, behavior):
+        ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequestMethod"
+        return generated_error(
+            403, ex.request_id, "This distribution is not configured to allow the HTTP "
+            "request method that was used for this request."
+        )
+    if request.method in behavior.cached_methods and not behavior.cache_policy.caching_disabled:
+        return await serve_cacheable(ctx, ex, behavior)
+    return await serve_dynamic(ctx, ex, behavior, request)
+
+
+def viewer_headers(ctx: NodeContext, ex: Exchange, reply: Reply) -> None:
+    """Step 9: the headers CloudFront adds to every response (spec §5.1)."""
+    headers = reply.headers
+    if ex.behavior is not None and ctx.semantics.name == "cloudfront" and "Vary" in headers:
+        vary = viewer_vary(headers["Vary"], ex.behavior)
+        headers.popall("Vary")
+        if vary:
+            headers["Vary"] = vary
+    if reply.generated or "Server" not in headers:
+        headers["Server"] = "CloudFront"
+    headers["X-Cache"] = ex.outcome.x_cache
+    via = headers.get("Via")
+    headers["Via"] = f"{via}, {ctx.via}" if via else ctx.via
+    headers["X-Amz-Cf-Pop"] = ctx.node.id
+    headers["X-Amz-Cf-Id"] = ex.request_id
+    headers.add("Server-Timing", server_timing(ctx, ex))
+
+
+def server_timing(ctx: NodeContext, ex: Exchange) -> str:
+    metrics = []
+    if (cache_metric := ex.outcome.server_timing) is not None:
+        metrics.append(cache_metric)
+    metrics.append(f'cdn-pop;desc="{ctx.node.id}"')
+    metrics.append(f'cdn-rid;desc="{ex.request_id}"')
+    if ex.hit_layer is not None:
+        metrics.append(f'cdn-hit-layer;desc="{ex.hit_layer}"')
+    if ex.upstream_timing is not None:
+        t = ex.upstream_timing
+        metrics += [
+            f'cdn-upstream-layer;desc="{ex.upstream_layer}"',
+            "cdn-upstream-dns;dur=0",
+            f"cdn-upstream-connect;dur={t.connect_ms:.0f}",
+            f"cdn-upstream-fbl;dur={t.first_byte_ms:.0f}",
+        ]
+    metrics.append(f"cdn-downstream-fbl;dur={(time.perf_counter() - ex.started) * 1000:.0f}")
+    return ",".join(metrics)
+
+
+async def send(
+    request: web.BaseRequest, ex: Exchange, reply: Reply
+) -> tuple[web.StreamResponse, int]:
+    """Write the reply; returns the response and the body bytes the viewer was sent."""
+    stream = reply.stream
+    if stream is None:
+        response = web.Response(status=reply.status, reason=reply.reason, headers=reply.headers,
+                                body=reply.body)
+        ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
+        return response, 0 if request.method == "HEAD" else len(reply.body)
+    response = web.StreamResponse(status=reply.status, reason=reply.reason, headers=reply.headers)
+    sent = 0
+    try:
+        await response.prepare(request)
+        ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
+        if request.method != "HEAD":
+            if reply.prefix:
+                await response.write(reply.prefix)
+                sent += len(reply.prefix)
+            async for chunk in stream.iter_chunks():
+                await response.write(chunk)
+                sent += len(chunk)
+        await response.write_eof()
+    except UpstreamError as err:
+        ex.detail = err.detail
+        response.force_close()
+        if request.transport is not None:
+            request.transport.close()  # the viewer sees the transfer cut, as from CloudFront
+    except ConnectionError:
+        ex.detail = "ClientHungUpRequest"
+    finally:
+        stream.close() if ex.detail else stream.release()
+    return response, sent
+
+
+def log_record(
+    ctx: NodeContext, ex: Exchange, request: web.BaseRequest, response: web.StreamResponse,
+    sent: int,
+) -> AccessLogRecord:
+    result = ex.outcome.value
+    status = 0 if ex.detail == "ClientHungUpRequest" else response.status
+    content_range = response.headers.get("Content-Range", "")
+    range_start = range_end = None
+    if content_range.startswith("bytes ") and "-" in content_range:
+        span = content_range[6:].split("/", 1)[0]
+        if "-" in span:
+            start, end = span.split("-", 1)
+            range_start, range_end = int(start), int(end)
+    header_bytes = sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+    return AccessLogRecord(
+        time=ctx.clock(),
+        x_edge_location=ctx.node.id,
+        sc_bytes=sent + header_bytes,
+        c_ip=ex.client_ip,
+        cs_method=request.method,
+        cs_host=ctx.config.distribution.domain_name,
+        cs_uri_stem=ex.head.path,
+        sc_status=status,
+        cs_referer=request.headers.get("Referer"),
+        cs_user_agent=request.headers.get("User-Agent"),
+        cs_uri_query=ex.head.query or None,
+        cs_cookie=request.headers.get("Cookie"),
+        x_edge_result_type=result,
+        x_edge_request_id=ex.request_id,
+        x_host_header=request.headers.get("Host", ""),
+        cs_protocol="http",
+        cs_bytes=_head_size(request) + ex.bytes_in,
+        time_taken=time.perf_counter() - ex.started,
+        x_forwarded_for=request.headers.get("X-Forwarded-For"),
+        x_edge_response_result_type=result,
+        cs_protocol_version=f"HTTP/{ex.head.http_version}",
+        c_port=ex.client_port,
+        time_to_first_byte=ex.first_byte_ms / 1000,
+        x_edge_detailed_result_type=ex.detail or result,
+        sc_content_type=response.headers.get("Content-Type"),
+        sc_content_len=response.content_length,
+        sc_range_start=range_start,
+        sc_range_end=range_end,
+    )
+
+
+async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
+    ex = start_exchange(ctx, request)
+    reply = await route(ctx, ex, request)
+    viewer_headers(ctx, ex, reply)
+    response, sent = await send(request, ex, reply)
+    ctx.stats.requests += 1
+    ctx.stats.bytes_sent += sent
+    ctx.stats.results[ex.outcome.value] += 1
+    ctx.access_log.write(log_record(ctx, ex, request, response, sent))
+    return response
+

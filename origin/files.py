@@ -1,0 +1,145 @@
+"""Large files made on the fly: `/files/{n}MB.bin`, deterministic bytes, never on disk.
+
+Every 64 KiB block starts with a label naming the file and the block number, so a body stitched
+together from the wrong ranges or the wrong file is visible; the rest of a block is fixed noise.
+Range and conditional requests are answered here (the static site leaves them to FileResponse).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator, Mapping
+
+from aiohttp import web
+
+from origin.conditional import (
+    ByteRange,
+    Unsatisfiable,
+    http_date,
+    if_range_allows,
+    not_modified,
+    select_range,
+)
+from origin.stats import STATS, MeteredResponse
+
+__all__ = [
+    "BLOCK",
+    "LAST_MODIFIED",
+    "MAX_MEGABYTES",
+    "MAX_SIZE",
+    "body_chunks",
+    "file_etag",
+    "generated_response",
+    "handle_file",
+]
+
+MAX_MEGABYTES = 512
+MEGABYTE = 1024 * 1024
+MAX_SIZE = MAX_MEGABYTES * MEGABYTE
+BLOCK = 64 * 1024
+LAST_MODIFIED = 1704067200.0  # 2024-01-01T00:00:00Z: the generator's content never changes
+CACHE_CONTROL = "max-age=3600"
+GENERATED_NAME = "generated"  # the body behind the `size=` knob
+_NOISE = hashlib.shake_256(b"edgesim-origin generated body").digest(BLOCK)
+_NO_BODY = frozenset({204, 304})
+
+
+def block(name: str, index: int) -> bytes:
+    label = f"{name} block {index}\n".encode()
+    return label + _NOISE[len(label) :]
+
+
+def body_chunks(name: str, first: int, stop: int, chunk_size: int = BLOCK) -> Iterator[bytes]:
+    """Bytes `first` to `stop` (exclusive) of the generated body called `name`."""
+    offset = first
+    while offset < stop:
+        index, skip = divmod(offset, BLOCK)
+        piece = block(name, index)[skip : min(BLOCK, skip + stop - offset)]
+        for start in range(0, len(piece), chunk_size):
+            yield piece[start : start + chunk_size]
+        offset += len(piece)
+
+
+def file_etag(megabytes: int) -> str:
+    return f'"edgesim-{megabytes}MB-v1"'
+
+
+def _positive_int(query: Mapping[str, str], name: str) -> int | None:
+    if name not in query:
+        return None
+    value = query[name]
+    if not value.isascii() or not value.isdigit() or int(value) == 0:
+        raise web.HTTPBadRequest(text=f"{name}: want a positive whole number\n")
+    return int(value)
+
+
+async def _stream(
+    request: web.Request,
+    response: MeteredResponse,
+    name: str,
+    body: ByteRange | None,
+    *,
+    rate: int | None = None,
+) -> MeteredResponse:
+    await response.prepare(request)
+    if body is not None and request.method != "HEAD" and response.status not in _NO_BODY:
+        chunk_size = BLOCK if rate is None else max(1, min(BLOCK, rate // 10))
+        for piece in body_chunks(name, body.first, body.last + 1, chunk_size):
+            await response.write(piece)
+            if rate is not None:  # throttle so a viewer can see bytes before the transfer ends
+                await asyncio.sleep(len(piece) / rate)
+    await response.write_eof()
+    return response
+
+
+async def handle_file(request: web.Request) -> web.StreamResponse:
+    """GET/HEAD `/files/{n}MB.bin`; `?chunked=1` drops Content-Length, `?rate=` caps bytes/s."""
+    megabytes = int(request.match_info["megabytes"])
+    if not 1 <= megabytes <= MAX_MEGABYTES:
+        raise web.HTTPNotFound(text=f"files go from 1MB.bin to {MAX_MEGABYTES}MB.bin\n")
+    chunked = request.query.get("chunked", "0")
+    if chunked not in ("0", "1"):
+        raise web.HTTPBadRequest(text="chunked: want 1 or 0\n")
+    rate = _positive_int(request.query, "rate")
+    size = megabytes * MEGABYTE
+    etag = file_etag(megabytes)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(LAST_MODIFIED),
+        "Cache-Control": CACHE_CONTROL,
+        "Accept-Ranges": "bytes",
+        "Content-Type": "application/octet-stream",
+    }
+    stats = request.app[STATS]
+    if not_modified(request.method, request.headers, etag, LAST_MODIFIED):
+        return await _stream(request, MeteredResponse(stats, status=304, headers=headers), "", None)
+    selected: ByteRange | Unsatisfiable | None = None
+    if if_range_allows(request.headers.get("If-Range"), etag, LAST_MODIFIED):
+        selected = select_range(request.headers.get("Range"), size)
+    if isinstance(selected, Unsatisfiable):  # RFC 9110 §15.5.17
+        headers["Content-Range"] = selected.content_range(size)
+        response = MeteredResponse(stats, status=416, headers=headers)
+        response.content_length = 0
+        return await _stream(request, response, "", None)
+    status = 200 if selected is None else 206
+    body = ByteRange(0, size - 1) if selected is None else selected
+    if selected is not None:
+        headers["Content-Range"] = selected.content_range(size)
+    response = MeteredResponse(stats, status=status, headers=headers)
+    if chunked == "1":
+        response.enable_chunked_encoding()
+    else:
+        response.content_length = body.length
+    return await _stream(request, response, f"{megabytes}MB.bin", body, rate=rate)
+
+
+async def generated_response(request: web.Request, status: int, size: int) -> web.StreamResponse:
+    """The `size=` knob: `size` generated bytes with the given status, whatever the path."""
+    headers = {"Content-Type": "application/octet-stream"}
+    response = MeteredResponse(request.app[STATS], status=status, headers=headers)
+    if status in _NO_BODY:
+        return await _stream(request, response, GENERATED_NAME, None)
+    response.content_length = size
+    body = ByteRange(0, size - 1) if size else None
+    return await _stream(request, response, GENERATED_NAME, body)

@@ -1,0 +1,192 @@
+"""Per-request knobs: query parameters on any path that make the origin misbehave on purpose.
+
+`?delay=2&status=503`, `?cc=max-age=10&vary=Accept`, `?size=5000` ... let a test shape the
+origin's answer without a dedicated endpoint. Header knobs replace the headers the path would
+have sent, whatever served it (static file, API, generated body); they are applied when the
+response is prepared, after aiohttp's FileResponse has set its own validators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+from multidict import CIMultiDict, MultiMapping
+
+from origin.conditional import http_date, not_modified, parse_http_date
+from origin.failures import MAX_DELAY, drop_connection, is_admin, status_response
+from origin.files import MAX_SIZE, generated_response
+
+__all__ = [
+    "KNOB_NAMES",
+    "KnobError",
+    "Knobs",
+    "apply_header_knobs",
+    "header_overrides",
+    "knobs_middleware",
+    "parse_knobs",
+]
+
+# Query parameter -> response header it sets.
+HEADER_KNOBS: dict[str, str] = {
+    "cc": "Cache-Control",
+    "expires": "Expires",
+    "vary": "Vary",
+    "set-cookie": "Set-Cookie",
+    "etag": "ETag",
+    "last-modified": "Last-Modified",
+    "content-type": "Content-Type",
+}
+KNOB_NAMES = frozenset(HEADER_KNOBS) | {"delay", "status", "drop", "size"}
+INVALID_EXPIRES = "0"  # RFC 9111 §5.3: "especially the value "0"" is an invalid date
+_CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
+
+
+class KnobError(ValueError):
+    """A knob value the origin cannot act on; the request is answered 400."""
+
+
+@dataclass(frozen=True, slots=True)
+class Knobs:
+    delay: float = 0.0
+    status: int | None = None
+    drop: bool = False
+    size: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def etag(self) -> str | None:
+        return next((value for name, value in self.headers if name == "ETag"), None)
+
+    @property
+    def last_modified(self) -> float | None:
+        value = next((value for name, value in self.headers if name == "Last-Modified"), None)
+        return None if value is None else parse_http_date(value)
+
+
+def has_knobs(query: Mapping[str, str]) -> bool:
+    return not KNOB_NAMES.isdisjoint(query.keys())
+
+
+def _header_value(name: str, value: str) -> str:
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        raise KnobError(f"{name}: control characters are not allowed in a header value")
+    return value
+
+
+def _expires(value: str, now: float) -> str:
+    if value == "invalid":
+        return INVALID_EXPIRES
+    if parse_http_date(value) is not None:
+        return value
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise KnobError("expires: want seconds from now, an HTTP date or 'invalid'") from None
+    return http_date(now + seconds)
+
+
+def _etag(value: str) -> str:
+    if value.startswith(('"', 'W/"')) and value.endswith('"') and len(value) > 2:
+        return value
+    if '"' in value:
+        raise KnobError('etag: want v1, "v1" or W/"v1"')
+    return f'"{value}"'
+
+
+def header_overrides(query: MultiMapping[str], now: float) -> tuple[tuple[str, str], ...]:
+    """The (header, value) pairs the header knobs ask for; `now` dates `expires=<seconds>`."""
+    overrides: list[tuple[str, str]] = []
+    for knob, header in HEADER_KNOBS.items():
+        values = query.getall(knob, [])
+        if knob != "set-cookie":  # only Set-Cookie may repeat (RFC 9110 §5.3)
+            values = values[-1:]
+        for raw in values:
+            value = _header_value(knob, raw)
+            if knob == "expires":
+                value = _expires(value, now)
+            elif knob == "etag":
+                value = _etag(value)
+            elif knob == "last-modified" and parse_http_date(value) is None:
+                raise KnobError("last-modified: want an HTTP date")
+            overrides.append((header, value))
+    return tuple(overrides)
+
+
+def _number(query: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        number = kind(query[name])
+    except ValueError:
+        raise KnobError(f"{name}: want a number") from None
+    if not math.isfinite(number):
+        raise KnobError(f"{name}: want a finite number")
+    return number
+
+
+def parse_knobs(query: MultiMapping[str], now: float) -> Knobs:
+    """Read and check every knob of a request, so a typo is a 400 rather than a silent no-op."""
+    delay = 0.0
+    if "delay" in query:
+        delay = float(_number(query, "delay", float))
+        if not 0 <= delay <= MAX_DELAY:
+            raise KnobError(f"delay: want 0 to {MAX_DELAY:g} seconds")
+    status = None
+    if "status" in query:
+        status = int(_number(query, "status", int))
+        if not 200 <= status <= 599:
+            raise KnobError("status: want 200 to 599")
+    size = None
+    if "size" in query:
+        size = int(_number(query, "size", int))
+        if not 0 <= size <= MAX_SIZE:
+            raise KnobError(f"size: want 0 to {MAX_SIZE} bytes")
+    drop = query.get("drop", "0")
+    if drop not in ("0", "1"):
+        raise KnobError("drop: want 1 or 0")
+    return Knobs(delay, status, drop == "1", size, header_overrides(query, now))
+
+
+@web.middleware
+async def knobs_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    """Delay, drop, replace or generate the answer as the knobs say, then run the path's handler."""
+    if is_admin(request) or not has_knobs(request.query):
+        return await handler(request)
+    try:
+        knobs = parse_knobs(request.query, time.time())
+    except KnobError as error:
+        return web.Response(status=400, text=f"bad knob: {error}\n")
+    if knobs.delay:
+        await asyncio.sleep(knobs.delay)
+    if knobs.drop:
+        return drop_connection(request)
+    validators = knobs.etag is not None or knobs.last_modified is not None
+    if validators:  # the knob validators replace the path's own, so they decide 304s here
+        if not_modified(request.method, request.headers, knobs.etag, knobs.last_modified):
+            return web.Response(status=304)
+        headers = CIMultiDict(request.headers)
+        for name in _CONDITIONAL_HEADERS:
+            headers.popall(name, None)
+        request = request.clone(headers=headers)
+    if knobs.size is not None:
+        return await generated_response(request, knobs.status or 200, knobs.size)
+    if knobs.status is not None:
+        return status_response(knobs.status)
+    return await handler(request)
+
+
+async def apply_header_knobs(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """on_response_prepare: the last word on headers, after the handler (and FileResponse)."""
+    if is_admin(request) or not has_knobs(request.query):
+        return
+    try:
+        overrides = header_overrides(request.query, time.time())
+    except KnobError:  # already answered 400 by the middleware
+        return
+    for name in {name for name, _ in overrides}:
+        response.headers.popall(name, None)
+    for name, value in overrides:
+        response.headers.add(name, value)

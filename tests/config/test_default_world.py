@@ -1,0 +1,83 @@
+"""The embedded default world: it loads, and it has the shape the README and the sample site
+rely on (two regional caches, two PoPs, the sample site's behaviors)."""
+
+import os
+
+from edge.config import ALL_METHODS, Config, default_config_path, load_config
+from edge.managed_policies import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES
+
+MiB = 1 << 20
+
+
+def test_default_config_path_is_the_packaged_toml_file():
+    path = default_config_path()
+    assert os.path.basename(path) == "edgesim.toml"
+    assert os.path.isfile(path)
+
+
+def test_load_config_without_a_path_reads_the_default_world():
+    config = load_config()
+    assert isinstance(config, Config)
+    assert config.source == default_config_path()
+    assert config.distribution.id == "E2EDGESIMDEMO"
+    assert config.distribution.domain_name == "d111111abcdef8.cloudfront.net"
+    assert config.distribution.cache_semantics == "cloudfront"
+    assert config.host == "127.0.0.1"
+
+
+def test_default_world_fronts_the_sample_origin_on_port_8000():
+    config = load_config()
+    assert config.origin_server is not None and config.origin_server.port == 8000
+    assert list(config.distribution.origins) == ["site"]
+    assert config.distribution.origins["site"].url == "http://127.0.0.1:8000"
+    assert config.distribution.origin_groups == {}
+    assert config.distribution.custom_error_responses == {}
+
+
+def test_default_world_topology():
+    nodes = load_config().nodes
+    assert {(n.id, n.kind, n.city, n.port, n.parent) for n in nodes.values()} == {
+        ("REC-us-east-1", "rec", "Ashburn", 8090, None),
+        ("REC-eu-central-1", "rec", "Frankfurt", 8091, None),
+        ("IAD89-C1", "pop", "Ashburn", 8080, "REC-us-east-1"),
+        ("FRA56-C1", "pop", "Frankfurt", 8081, "REC-eu-central-1"),
+    }
+    assert (nodes["REC-us-east-1"].latitude, nodes["REC-us-east-1"].longitude) == (39.04, -77.49)
+    assert (nodes["FRA56-C1"].latitude, nodes["FRA56-C1"].longitude) == (50.11, 8.68)
+    for node in nodes.values():
+        assert node.cache_size == (1024 if node.kind == "rec" else 256) * MiB
+        assert node.max_object_size == 16 * MiB
+
+
+def test_default_world_behaviors_in_match_order():
+    behaviors = load_config().distribution.behaviors
+    assert [(b.path_pattern, b.cache_policy.name) for b in behaviors] == [
+        ("/static/*", "CachingOptimized"),
+        ("/images/*", "CachingOptimizedForUncompressedObjects"),
+        ("/api/*", "CachingDisabled"),
+        ("/members/*", "CachingDisabled"),
+        ("/files/*", "CachingOptimized"),
+        ("*", "ShortHTML"),
+    ]
+    assert all(b.target_origin == "site" for b in behaviors)
+
+
+def test_default_world_uses_the_managed_policies_by_name():
+    static, _, api, members, *_ = load_config().distribution.behaviors
+    assert static.cache_policy is MANAGED_CACHE_POLICIES["CachingOptimized"]
+    assert api.cache_policy.caching_disabled
+    all_viewer = MANAGED_ORIGIN_REQUEST_POLICIES["AllViewerExceptHostHeader"]
+    assert api.origin_request_policy is all_viewer
+    assert members.origin_request_policy is all_viewer
+    assert api.allowed_methods == ALL_METHODS
+    assert static.origin_request_policy is None
+    assert static.allowed_methods == static.cached_methods == {"GET", "HEAD"}
+
+
+def test_default_behavior_uses_the_custom_short_html_policy():
+    default = load_config().distribution.behaviors[-1]
+    policy = default.cache_policy
+    assert (policy.min_ttl, policy.default_ttl, policy.max_ttl) == (0, 60, 3600)
+    assert policy.enable_accept_encoding_gzip and policy.enable_accept_encoding_brotli
+    assert policy.query_strings.behavior == "none"
+    assert default.compress
