@@ -33,7 +33,7 @@ class Fault:
 
     @classmethod
     def from_json(cls, document: Any) -> Fault:
-        """Check a PUT body field by field, so a typo is a 400 rather than a fault that never fires."""
+        """Check a PUT body field by field: a typo is a 400, not a fault that never fires."""
         if not isinstance(document, dict):
             raise FaultError("want a JSON object")
         unknown = set(document) - {"path_prefix", "status", "delay", "drop"}

@@ -182,7 +182,7 @@ async def _store(
         headers=CIMultiDictProxy(headers),
         body=body,
         storage=storage,
-        initial_age=initial_age(upstream.headers, request_time, response_time),
+        initial_age=_initial_age(ctx, upstream, request_time, response_time),
         response_time=response_time,
         uri=ex.uri,
         vary=vary,
@@ -192,6 +192,22 @@ async def _store(
         ctx.store.store(key, entry)
         lead.share(entry)
     return entry_reply(entry, entry.initial_age, head, from_cache=False)
+
+
+def _initial_age(
+    ctx: NodeContext, upstream: UpstreamResponse, request_time: float, response_time: float
+) -> float:
+    """The age an object arrives with.
+
+    CloudFront semantics count only the `Age` header (and the fetch time): an origin whose clock
+    is off must not make every object arrive old, so `Date` is not compared with our clock, as
+    Varnish does too. RFC 9111 semantics use the full corrected initial age (§4.2.3).
+    """
+    if ctx.semantics.name == "rfc9111":
+        return initial_age(upstream.headers, request_time, response_time)
+    without_date = CIMultiDict(upstream.headers)
+    without_date.popall("Date", None)
+    return initial_age(without_date, request_time, response_time)
 
 
 def _compressed(
@@ -240,7 +256,7 @@ def _refreshed(
         entry,
         headers=CIMultiDictProxy(merged),
         storage=storage or entry.storage,
-        initial_age=initial_age(upstream.headers, request_time, response_time),
+        initial_age=_initial_age(ctx, upstream, request_time, response_time),
         response_time=response_time,
     )
     if storage is None:

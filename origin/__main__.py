@@ -1,0 +1,5 @@
+import sys
+
+from origin.cli import main
+
+sys.exit(main())

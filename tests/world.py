@@ -1,0 +1,168 @@
+"""A whole small edge network inside the test process: origin, regional cache, PoP.
+
+Every piece is the real application on 127.0.0.1 with an ephemeral port; only the process
+boundary is skipped (DESIGN.md: tests may start the node applications in one process).
+"""
+
+from __future__ import annotations
+
+import socket
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from edge.config import Config, default_config_path, parse_config
+from edge.node.app import CONTEXT, admin_app, node_app
+from edge.node.context import NodeContext
+from origin.app import make_app
+
+TOKEN = "test-token"
+
+# Prepended to the default behaviors: `/t/*` keys on and forwards every query string, so the
+# origin's per-request knobs (`?cc=...&status=...`) reach it and each URL caches on its own;
+# `/api/echo/plain*` shows what reaches the origin with no origin request policy.
+TEST_POLICY = {
+    "min_ttl": 0,
+    "default_ttl": 0,
+    "max_ttl": 31536000,
+    "enable_accept_encoding_gzip": True,
+    "enable_accept_encoding_brotli": True,
+    "query_strings": {"behavior": "all"},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class World:
+    config: Config
+    origin_url: str
+    runners: dict[str, web.AppRunner] = field(default_factory=dict)
+    apps: dict[str, web.Application] = field(default_factory=dict)
+    session: aiohttp.ClientSession | None = None
+
+    def url(self, node_id: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.config.nodes[node_id].port}{path}"
+
+    @property
+    def pop(self) -> str:
+        return self.config.pops[0].id
+
+    @property
+    def rec(self) -> str:
+        return self.config.regional_caches[0].id
+
+    def context(self, node_id: str) -> NodeContext:
+        return self.apps[node_id][CONTEXT]
+
+    async def get(self, path: str, node_id: str | None = None, **kw: Any) -> aiohttp.ClientResponse:
+        assert self.session is not None
+        response = await self.session.get(self.url(node_id or self.pop, path), **kw)
+        await response.read()
+        return response
+
+    async def origin_stats(self) -> dict[str, Any]:
+        assert self.session is not None
+        async with self.session.get(f"{self.origin_url}/_origin/stats") as r:
+            return await r.json()
+
+    async def origin_count(self, path: str) -> int:
+        stats = await self.origin_stats()
+        return sum(stats["by_path"].get(path, {}).values())
+
+    async def invalidate(self, *paths: str) -> dict[str, int]:
+        assert self.session is not None
+        removed = {}
+        for node_id, runner in self.runners.items():
+            if not node_id.startswith("admin:"):
+                continue
+            port = runner.addresses[0][1]
+            async with self.session.post(
+                f"http://127.0.0.1:{port}/invalidations",
+                json={"paths": list(paths)},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            ) as r:
+                removed[node_id.removeprefix("admin:")] = (await r.json())["removed"]
+        return removed
+
+    async def stop_origin(self) -> None:
+        await self.runners.pop("origin").cleanup()
+
+    async def start_origin(self) -> None:
+        runner = web.AppRunner(make_app(), access_log=None)
+        await runner.setup()
+        port = int(self.origin_url.rsplit(":", 1)[1])
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        self.runners["origin"] = runner
+
+    async def stop_node(self, node_id: str) -> None:
+        await self.runners.pop(f"admin:{node_id}").cleanup()
+        await self.runners.pop(node_id).cleanup()
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+        for runner in reversed(list(self.runners.values())):
+            await runner.cleanup()
+
+
+def world_config(
+    log_dir: Path, origin_port: int, edit: Callable[[dict[str, Any]], None] | None = None,
+    tiers: bool = True,
+) -> Config:
+    with open(default_config_path(), "rb") as f:
+        data = tomllib.load(f)
+    data["log_dir"] = str(log_dir)
+    data.pop("origin_server", None)
+    data["origins"][0]["url"] = f"http://127.0.0.1:{origin_port}"
+    data["origins"][0]["connection_timeout"] = 1
+    data["origins"][0]["response_timeout"] = 5
+    data["origins"][0]["connection_attempts"] = 1
+    data["cache_policies"]["Test"] = dict(TEST_POLICY)
+    data["behaviors"][:0] = [
+        {"path_pattern": "/t/*", "origin": "site", "cache_policy": "Test"},
+        # The echo with no origin request policy: what CloudFront forwards by default.
+        {"path_pattern": "/api/echo/plain*", "origin": "site", "cache_policy": "CachingDisabled",
+         "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]},
+    ]
+    rec = {**data["regional_caches"][0], "port": free_port()}
+    pop = {**data["pops"][0], "port": free_port()}
+    data["regional_caches"] = [rec]
+    data["pops"] = [pop]
+    if not tiers:
+        data["regional_caches"] = []
+        pop.pop("parent", None)
+    if edit is not None:
+        edit(data)
+    return parse_config(data, "test world")
+
+
+async def start_world(
+    log_dir: Path, edit: Callable[[dict[str, Any]], None] | None = None, tiers: bool = True,
+    clock: Callable[[], float] | None = None,
+) -> World:
+    origin_port = free_port()
+    world = World(world_config(log_dir, origin_port, edit, tiers), f"http://127.0.0.1:{origin_port}")
+    await world.start_origin()
+    for node in sorted(world.config.nodes.values(), key=lambda n: n.kind != "rec"):
+        app = node_app(world.config, node, clock) if clock else node_app(world.config, node)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", node.port).start()
+        world.apps[node.id] = app
+        world.runners[node.id] = runner
+        admin = web.AppRunner(admin_app(app, TOKEN), access_log=None)
+        await admin.setup()
+        await web.TCPSite(admin, "127.0.0.1", 0).start()
+        world.runners[f"admin:{node.id}"] = admin
+    world.session = aiohttp.ClientSession(auto_decompress=False)
+    return world
