@@ -8,7 +8,7 @@ price of its pipeline. Run as its own process: `python bench/bare_proxy.py --ori
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
 import uvloop
@@ -23,7 +23,7 @@ SESSION = web.AppKey("session", aiohttp.ClientSession)
 Stored = tuple[int, CIMultiDict[str], bytes]
 
 
-def end_to_end(headers: CIMultiDict[str] | object) -> CIMultiDict[str]:
+def end_to_end(headers: Mapping[str, str]) -> CIMultiDict[str]:
     return CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP)
 
 
@@ -63,7 +63,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     web.run_app(proxy_app(args.origin.rstrip("/")), host="127.0.0.1", port=args.port,
-                access_log=None, print=None, loop=uvloop.new_event_loop())
+                access_log=None, print=None, shutdown_timeout=2.0,
+                loop=uvloop.new_event_loop())
 
 
 if __name__ == "__main__":

@@ -591,12 +591,12 @@ def _behavior(value: object, at: _At, names: _Names, pattern: str | None) -> Beh
 
 
 def _path_pattern(value: object, at: _At) -> str:
-    from edge.http.behaviors import pattern_error  # the matcher's module owns the syntax
+    from edge.http.behaviors import pattern_error  # the matcher owns the syntax; it imports us
 
     pattern = _text(value, at)
     problem = pattern_error(pattern)
     if problem:
-        raise at.wrong(f"a path pattern ({problem})", value)
+        raise at.fail("a CloudFront path pattern", f"{_describe(value)}: {problem}")
     return pattern
 
 

@@ -28,6 +28,7 @@ __all__ = ["PACKAGED_CONTENT", "SERVER", "make_app", "serve"]
 PACKAGED_CONTENT = Path(__file__).resolve().parent / "content"
 SERVER = "edgesim-origin"
 CLIENT_MAX_SIZE = 16 * 1024 * 1024  # bodies well past Lambda@Edge's 1 MB include-body limit
+SHUTDOWN_GRACE = 2.0  # seconds in-flight requests get to finish on SIGTERM / Ctrl-C
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,13 @@ async def serve(host: str, port: int, content_dir: Path | None = None) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(make_app(content_dir), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        make_app(content_dir),
+        access_log=None,
+        handle_signals=False,
+        handler_cancellation=True,  # a viewer that gives up stops a delayed answer
+        shutdown_timeout=SHUTDOWN_GRACE,
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -122,9 +122,9 @@ def select_range(range_header: str | None, size: int) -> ByteRange | Unsatisfiab
             return Unsatisfiable()
         return ByteRange(max(0, size - suffix), size - 1)
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first:
+    if last_text and int(last_text) < first:  # an invalid range-spec (§14.1.1)
         return None
     if first >= size:
         return Unsatisfiable()
+    last = int(last_text) if last_text else size - 1
     return ByteRange(first, min(last, size - 1))

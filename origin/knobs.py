@@ -19,7 +19,7 @@ from multidict import CIMultiDict, MultiMapping
 
 from origin.conditional import http_date, not_modified, parse_http_date
 from origin.failures import MAX_DELAY, drop_connection, is_admin, status_response
-from origin.files import MAX_SIZE, generated_response
+from origin.files import MAX_SIZE, generated_response, parse_rate
 
 __all__ = [
     "KNOB_NAMES",
@@ -41,9 +41,10 @@ HEADER_KNOBS: dict[str, str] = {
     "last-modified": "Last-Modified",
     "content-type": "Content-Type",
 }
-KNOB_NAMES = frozenset(HEADER_KNOBS) | {"delay", "status", "drop", "size"}
+KNOB_NAMES = frozenset(HEADER_KNOBS) | {"delay", "status", "drop", "size", "rate"}
 INVALID_EXPIRES = "0"  # RFC 9111 §5.3: "especially the value "0"" is an invalid date
 _CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
+_KEPT_ON_304 = ("Cache-Control", "Content-Location", "Expires", "Vary")
 
 
 class KnobError(ValueError):
@@ -56,6 +57,7 @@ class Knobs:
     status: int | None = None
     drop: bool = False
     size: int | None = None
+    rate: int | None = None  # bytes/s for generated bodies (`size=` here, `/files/` itself)
     headers: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -144,15 +146,31 @@ def parse_knobs(query: MultiMapping[str], now: float) -> Knobs:
         size = int(_number(query, "size", int))
         if not 0 <= size <= MAX_SIZE:
             raise KnobError(f"size: want 0 to {MAX_SIZE} bytes")
+    rate = None
+    if "rate" in query:
+        try:
+            rate = parse_rate(query["rate"])
+        except ValueError as error:
+            raise KnobError(str(error)) from None
     drop = query.get("drop", "0")
     if drop not in ("0", "1"):
         raise KnobError("drop: want 1 or 0")
-    return Knobs(delay, status, drop == "1", size, header_overrides(query, now))
+    return Knobs(delay, status, drop == "1", size, rate, header_overrides(query, now))
+
+
+def _not_modified_from(response: web.StreamResponse) -> web.Response:
+    """A 304 carrying the cache headers the 200 would have had (RFC 9110 §15.4.5)."""
+    kept = {name: response.headers[name] for name in _KEPT_ON_304 if name in response.headers}
+    return web.Response(status=304, headers=kept)
 
 
 @web.middleware
 async def knobs_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
-    """Delay, drop, replace or generate the answer as the knobs say, then run the path's handler."""
+    """Delay, drop, replace or generate the answer as the knobs say, else run the path's handler.
+
+    With `etag=` or `last-modified=`, the knob validators replace the path's own, so the path
+    answers as if unconditional and the 304 decision is taken here on the knob values.
+    """
     if is_admin(request) or not has_knobs(request.query):
         return await handler(request)
     try:
@@ -164,18 +182,27 @@ async def knobs_middleware(request: web.Request, handler: web.Handler) -> web.St
     if knobs.drop:
         return drop_connection(request)
     validators = knobs.etag is not None or knobs.last_modified is not None
-    if validators:  # the knob validators replace the path's own, so they decide 304s here
-        if not_modified(request.method, request.headers, knobs.etag, knobs.last_modified):
-            return web.Response(status=304)
+    fresh = validators and not_modified(
+        request.method, request.headers, knobs.etag, knobs.last_modified
+    )
+    if validators:
         headers = CIMultiDict(request.headers)
         for name in _CONDITIONAL_HEADERS:
             headers.popall(name, None)
         request = request.clone(headers=headers)
     if knobs.size is not None:
-        return await generated_response(request, knobs.status or 200, knobs.size)
-    if knobs.status is not None:
-        return status_response(knobs.status)
-    return await handler(request)
+        if fresh and knobs.status in (None, 200):
+            return web.Response(status=304)
+        return await generated_response(request, knobs.status or 200, knobs.size, knobs.rate)
+    response = status_response(knobs.status) if knobs.status else await handler(request)
+    if not validators or response.prepared:  # a streamed path already answered by itself
+        return response
+    if fresh and response.status == 200:
+        return _not_modified_from(response)
+    # Prepare with the unconditional clone: FileResponse reads If-* from the request it gets.
+    await response.prepare(request)
+    await response.write_eof()
+    return response
 
 
 async def apply_header_knobs(request: web.BaseRequest, response: web.StreamResponse) -> None:

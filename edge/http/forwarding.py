@@ -8,6 +8,8 @@ so `X-Forwarded-For` and `Via` are appended only when their last element differs
 CloudFront forwards a fixed set of standard headers, rebuilds a few, and otherwise only what
 the cache policy or origin request policy names; other viewer headers (custom `X-…` ones
 included) are removed, as "none" in a policy means "not included in origin requests".
+Hop-by-hop headers never travel, `Transfer-Encoding` included (the node re-frames bodies, and
+its HTTP client sets `Connection: keep-alive` itself).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from edge.http.key_parameters import (
 from edge.http.message import Headers, RequestHead
 
 __all__ = [
+    "CLOUDFRONT_USER_AGENT",
     "HOP_BY_HOP",
     "cookies_forwarded",
     "forwarded_query",

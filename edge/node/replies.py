@@ -23,6 +23,7 @@ def entry_reply(
 ) -> Reply:
     """`Age` is on every reply served from the cache, and on misses once it is 1 s or more."""
     headers = CIMultiDict(entry.headers)
+    headers.popall("Content-Length", None)  # set by the server from the body actually sent
     if from_cache or age >= 1:
         headers["Age"] = str(int(age))
     if entry.status == 200 and head.method in ("GET", "HEAD"):

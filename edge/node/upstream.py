@@ -32,7 +32,9 @@ class Target:
 
     @property
     def host_header(self) -> str:
-        return self.url.raw_authority
+        """`host[:port]`, the port left out when it is the scheme's default."""
+        url = self.url
+        return url.raw_host or "" if url.is_default_port() else f"{url.raw_host}:{url.port}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,12 +234,17 @@ def test_wrong_type_message_reads_as_one_line(world):
     )
 
 
-def test_behavior_pattern_is_checked_by_the_matcher_rules(world):
-    world["behaviors"][0]["path_pattern"] = "/" + "a" * 300  # CloudFront: at most 255 characters
+@pytest.mark.parametrize(
+    ("pattern", "problem"), [("/" + "a" * 300, "255"), ("/static/ *", "' '"), ("/a%20b", "'%'")]
+)
+def test_behavior_pattern_is_checked_by_the_matcher_rules(world, pattern, problem):
+    world["behaviors"][0]["path_pattern"] = pattern
     with pytest.raises(ConfigError) as caught:
         parse_config(world, "world.toml")
     assert caught.value.key == "behaviors[0].path_pattern"
-    assert caught.value.expected.startswith("a path pattern")
+    assert caught.value.expected == "a CloudFront path pattern"
+    assert caught.value.found.startswith("string '/")
+    assert problem in caught.value.found
 
 
 def test_toml_syntax_error_gives_line_and_column(tmp_path):

@@ -124,17 +124,17 @@ def test_cloudfront_default_table():
                      "https://example.com/", id="all-except"),
         pytest.param(behavior("CachingOptimized", "UserAgentRefererHeaders"), "Referer",
                      "https://example.com/", id="origin-request-policy-whitelist"),
-        pytest.param(behavior("CachingDisabled"), "Accept-Encoding", "gzip, deflate, br",
-                     id="accept-encoding-ordinary-header-without-compression-keying"
-                        "-not-forwarded-unless-named"),
     ],
 )
 def test_cloudfront_policies_add_headers(b, name, value):
-    headers = forward(b)
-    if name == "Accept-Encoding":
-        assert name not in headers  # CachingDisabled keys no encoding and names no header
-    else:
-        assert headers.getall(name) == [value]
+    assert forward(b).getall(name) == [value]
+
+
+def test_accept_encoding_is_an_ordinary_header_when_no_encoding_is_keyed():
+    """CloudFront "Cache compressed objects", both disabled: forwarded only when named."""
+    assert "Accept-Encoding" not in forward(behavior("CachingDisabled"))
+    all_viewer = forward(behavior("CachingDisabled", "AllViewer"))
+    assert all_viewer.getall("Accept-Encoding") == ["gzip, deflate, br"]
 
 
 @pytest.mark.parametrize(
