@@ -40,7 +40,7 @@ from aiohttp import web
 from edge.supervisor import PARENT_ENV
 
 BODY = b"\x00" * 1024
-# The origin's two objects: one every cache keeps, one none may (spec §4.2).
+# The origin's two objects: one every cache keeps, one none may (spec §4.3).
 ORIGIN_OBJECTS = {"/hit": "max-age=3600", "/miss": "no-store"}
 PATHS = ("hit", "miss")
 TARGETS = ("bare", "pop")

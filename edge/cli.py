@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Coroutine
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from edge.config import Config, ConfigError, Node, load_config, with_origin
@@ -76,7 +77,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         port = config.origin_server.port
         children.append(Child(
             "origin",
-            python_module("edge", "origin", "--host", config.host, "--port", str(port)),
+            python_module("origin", "--host", config.host, "--port", str(port)),
             f"http://{config.host}:{port}/_origin/health",
             ((port, "the sample origin"),),
         ))
@@ -134,7 +135,8 @@ def cmd_node(args: argparse.Namespace) -> int:
     if node is None:
         raise ConfigError(config.source, "pops / regional_caches", f"a node with id {args.id!r}",
                           "none")
-    return _serve(config, node, read_token(args.token_file) if args.token_file else new_token())
+    token = read_token(Path(args.token_file)) if args.token_file else new_token()
+    return _serve(config, node, token)
 
 
 def _serve(config: Config, node: Node, token: str) -> int:
@@ -183,19 +185,9 @@ def cmd_pop(args: argparse.Namespace) -> int:
 
 
 def cmd_origin(args: argparse.Namespace) -> int:
-    from origin.app import serve
+    from origin.cli import main as origin_main
 
-    from edge.supervisor import watch_parent
-
-    async def main() -> int:
-        stop = asyncio.Event()
-        watcher = asyncio.ensure_future(watch_parent(stop))
-        try:
-            return await serve(args.host, args.port, stop=stop)
-        finally:
-            watcher.cancel()
-
-    return _run(main())
+    return origin_main(["--host", args.host, "--port", str(args.port)])
 
 
 def cmd_invalidate(args: argparse.Namespace) -> int:
