@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
-from origin.conditional import http_date, not_modified
+from edge.http.dates import format_http_date
+from origin.conditional import not_modified
 
 __all__ = ["ITEMS", "TIME_COUNTER", "Item", "ItemStore", "api_routes"]
 
@@ -41,7 +43,7 @@ class Item:
             "id": self.id,
             "version": self.version,
             "data": self.data,
-            "last_modified": http_date(self.last_modified),
+            "last_modified": format_http_date(self.last_modified),
         }
 
 
@@ -69,12 +71,14 @@ ITEMS = web.AppKey("items", ItemStore)
 TIME_COUNTER = web.AppKey("time_counter", itertools.count)
 
 
-def _item_headers(item: Item) -> dict[str, str]:
-    return {
-        "ETag": item.etag,
-        "Last-Modified": http_date(item.last_modified),
-        "Cache-Control": ITEM_CACHE_CONTROL,
-    }
+def _item_headers(item: Item) -> CIMultiDict[str]:
+    return CIMultiDict(
+        {
+            "ETag": item.etag,
+            "Last-Modified": format_http_date(item.last_modified),
+            "Cache-Control": ITEM_CACHE_CONTROL,
+        }
+    )
 
 
 async def get_time(request: web.Request) -> web.Response:
@@ -90,7 +94,7 @@ async def get_time(request: web.Request) -> web.Response:
 async def get_item(request: web.Request) -> web.Response:
     item = request.app[ITEMS].get(request.match_info["id"])
     headers = _item_headers(item)
-    if not_modified(request.method, request.headers, item.etag, item.last_modified):
+    if not_modified(request.method, request.headers, headers):
         return web.Response(status=304, headers=headers)
     return web.json_response(item.as_json(), headers=headers)
 

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Iterator
 
 from aiohttp import web
+from multidict import CIMultiDict
 
-from origin.conditional import (
-    ByteRange,
-    Unsatisfiable,
-    http_date,
-    if_range_allows,
-    not_modified,
-    select_range,
-)
+from edge.http.dates import format_http_date
+from edge.http.ranges import ByteRange, Unsatisfiable, content_range
+from origin.conditional import not_modified, selected_range
 from origin.stats import STATS, MeteredResponse
 
 __all__ = [
@@ -84,7 +81,7 @@ async def _stream(
     await response.prepare(request)
     if body is not None and request.method != "HEAD" and response.status not in _NO_BODY:
         chunk_size = BLOCK if rate is None else max(1, min(BLOCK, rate // 10))
-        for piece in body_chunks(name, body.first, body.last + 1, chunk_size):
+        for piece in body_chunks(name, body.start, body.end + 1, chunk_size):
             await response.write(piece)
             if rate is not None:  # throttle so a viewer can see bytes before the transfer ends
                 await asyncio.sleep(len(piece) / rate)
@@ -105,34 +102,34 @@ async def handle_file(request: web.Request) -> web.StreamResponse:
     except ValueError as error:
         raise web.HTTPBadRequest(text=f"{error}\n") from None
     size = megabytes * MEGABYTE
-    etag = file_etag(megabytes)
-    headers = {
-        "ETag": etag,
-        "Last-Modified": http_date(LAST_MODIFIED),
-        "Cache-Control": CACHE_CONTROL,
-        "Accept-Ranges": "bytes",
-        "Content-Type": "application/octet-stream",
-    }
+    headers = CIMultiDict(
+        {
+            "ETag": file_etag(megabytes),
+            "Last-Modified": format_http_date(LAST_MODIFIED),
+            "Date": format_http_date(time.time()),  # If-Range by date wants it (RFC 9110 §8.8.2.2)
+            "Cache-Control": CACHE_CONTROL,
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
+    )
     stats = request.app[STATS]
-    if not_modified(request.method, request.headers, etag, LAST_MODIFIED):
+    if not_modified(request.method, request.headers, headers):
         return await _stream(request, MeteredResponse(stats, status=304, headers=headers), "", None)
-    selected: ByteRange | Unsatisfiable | None = None
-    if if_range_allows(request.headers.get("If-Range"), etag, LAST_MODIFIED):
-        selected = select_range(request.headers.get("Range"), size)
+    selected = selected_range(request.headers, headers, size)
     if isinstance(selected, Unsatisfiable):  # RFC 9110 §15.5.17
-        headers["Content-Range"] = selected.content_range(size)
+        headers["Content-Range"] = f"bytes */{size}"
         response = MeteredResponse(stats, status=416, headers=headers)
         response.content_length = 0
         return await _stream(request, response, "", None)
     status = 200 if selected is None else 206
     body = ByteRange(0, size - 1) if selected is None else selected
     if selected is not None:
-        headers["Content-Range"] = selected.content_range(size)
+        headers["Content-Range"] = content_range(selected, size)
     response = MeteredResponse(stats, status=status, headers=headers)
     if chunked == "1":
         response.enable_chunked_encoding()
     else:
-        response.content_length = body.length
+        response.content_length = body.end - body.start + 1
     return await _stream(request, response, f"{megabytes}MB.bin", body, rate=rate)
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiohttp import web
 from multidict import CIMultiDict, MultiMapping
 
-from origin.conditional import http_date, not_modified, parse_http_date
+from edge.http.dates import format_http_date, parse_http_date
+from origin.conditional import not_modified
 from origin.failures import MAX_DELAY, drop_connection, is_admin, status_response
 from origin.files import MAX_SIZE, generated_response, parse_rate
 
@@ -44,6 +46,7 @@ HEADER_KNOBS: dict[str, str] = {
 KNOB_NAMES = frozenset(HEADER_KNOBS) | {"delay", "status", "drop", "size", "rate"}
 INVALID_EXPIRES = "0"  # RFC 9111 §5.3: "especially the value "0"" is an invalid date
 _CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
+_VALIDATORS = frozenset({"ETag", "Last-Modified"})
 _KEPT_ON_304 = ("Cache-Control", "Content-Location", "Expires", "Vary")
 
 
@@ -61,13 +64,9 @@ class Knobs:
     headers: tuple[tuple[str, str], ...] = ()
 
     @property
-    def etag(self) -> str | None:
-        return next((value for name, value in self.headers if name == "ETag"), None)
-
-    @property
-    def last_modified(self) -> float | None:
-        value = next((value for name, value in self.headers if name == "Last-Modified"), None)
-        return None if value is None else parse_http_date(value)
+    def validators(self) -> CIMultiDict[str]:
+        """The `etag=` and `last-modified=` knobs, which replace the path's own validators."""
+        return CIMultiDict((name, value) for name, value in self.headers if name in _VALIDATORS)
 
 
 def has_knobs(query: Mapping[str, str]) -> bool:
@@ -89,7 +88,7 @@ def _expires(value: str, now: float) -> str:
         seconds = int(value)
     except ValueError:
         raise KnobError("expires: want seconds from now, an HTTP date or 'invalid'") from None
-    return http_date(now + seconds)
+    return format_http_date(now + seconds)
 
 
 def _etag(value: str) -> str:
@@ -119,33 +118,36 @@ def header_overrides(query: MultiMapping[str], now: float) -> tuple[tuple[str, s
     return tuple(overrides)
 
 
-def _number(query: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
+_Number = TypeVar("_Number", int, float)
+
+
+def _number(
+    query: Mapping[str, str],
+    name: str,
+    kind: Callable[[str], _Number],
+    low: _Number,
+    high: _Number,
+    unit: str = "",
+) -> _Number | None:
+    """The knob `name` as a number from `low` to `high` inclusive, None when it is absent."""
+    if name not in query:
+        return None
     try:
         number = kind(query[name])
     except ValueError:
         raise KnobError(f"{name}: want a number") from None
     if not math.isfinite(number):
         raise KnobError(f"{name}: want a finite number")
+    if not low <= number <= high:
+        raise KnobError(f"{name}: want {low} to {high}{unit}")
     return number
 
 
 def parse_knobs(query: MultiMapping[str], now: float) -> Knobs:
     """Read and check every knob of a request, so a typo is a 400 rather than a silent no-op."""
-    delay = 0.0
-    if "delay" in query:
-        delay = float(_number(query, "delay", float))
-        if not 0 <= delay <= MAX_DELAY:
-            raise KnobError(f"delay: want 0 to {MAX_DELAY:g} seconds")
-    status = None
-    if "status" in query:
-        status = int(_number(query, "status", int))
-        if not 200 <= status <= 599:
-            raise KnobError("status: want 200 to 599")
-    size = None
-    if "size" in query:
-        size = int(_number(query, "size", int))
-        if not 0 <= size <= MAX_SIZE:
-            raise KnobError(f"size: want 0 to {MAX_SIZE} bytes")
+    delay = _number(query, "delay", float, 0.0, MAX_DELAY, " seconds") or 0.0
+    status = _number(query, "status", int, 200, 599)
+    size = _number(query, "size", int, 0, MAX_SIZE, " bytes")
     rate = None
     if "rate" in query:
         try:
@@ -181,10 +183,8 @@ async def knobs_middleware(request: web.Request, handler: web.Handler) -> web.St
         await asyncio.sleep(knobs.delay)
     if knobs.drop:
         return drop_connection(request)
-    validators = knobs.etag is not None or knobs.last_modified is not None
-    fresh = validators and not_modified(
-        request.method, request.headers, knobs.etag, knobs.last_modified
-    )
+    validators = knobs.validators
+    fresh = bool(validators) and not_modified(request.method, request.headers, validators)
     if validators:
         headers = CIMultiDict(request.headers)
         for name in _CONDITIONAL_HEADERS:

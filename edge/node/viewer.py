@@ -20,6 +20,7 @@ from edge.node.access_log import AccessLogRecord
 from edge.node.cache_flow import serve_cacheable
 from edge.node.context import NodeContext
 from edge.node.dynamic import serve_dynamic
+from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
 from edge.node.identity import is_cloudfront_via, new_request_id
 from edge.node.outcome import Outcome
@@ -227,6 +228,10 @@ def log_record(
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
     ex = start_exchange(ctx, request)
     reply = await route(ctx, ex, request)
+    if reply.status >= 400 and ctx.node.kind == "pop":
+        custom = ctx.config.distribution.custom_error_responses.get(reply.status)
+        if custom is not None:
+            reply = await with_custom_page(ctx, ex, reply, custom)
     viewer_headers(ctx, ex, reply)
     response, sent = await send(request, ex, reply)
     ctx.stats.requests += 1

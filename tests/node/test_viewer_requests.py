@@ -194,3 +194,33 @@ async def test_origin_group_fails_over_to_secondary_on_listed_status(tmp_path: P
         assert "/t/failover" in stats["by_path"]
     finally:
         await world.close()
+
+
+async def test_custom_error_response_replaces_the_body_and_caches_the_error(
+    world: World,
+) -> None:
+    first = await world.get("/no-such-page.html")
+    assert first.status == 404
+    assert first.headers["X-Cache"] == "Error from cloudfront"
+    assert b"custom error response for 404" in await first.read()
+    assert first.headers["Content-Type"].startswith("text/html")
+    again = await world.get("/no-such-page.html")
+    assert again.status == 404
+    assert b"custom error response for 404" in await again.read()
+    assert await world.origin_count("/no-such-page.html") == 1  # error cached (30 s)
+    assert await world.origin_count("/errors/404.html") == 1  # the page is cached too
+
+
+async def test_custom_error_response_can_change_the_status(tmp_path: Path) -> None:
+    def error_as_200(data: dict) -> None:
+        data["custom_error_responses"] = [{
+            "error_code": 503, "response_page_path": "/about.html", "response_code": 200,
+        }]
+
+    world = await start_world(tmp_path / "logs", error_as_200)
+    try:
+        response = await world.get("/t/down?status=503", headers={"Accept-Encoding": "identity"})
+        assert response.status == 200
+        assert b"About this site" in await response.read()
+    finally:
+        await world.close()
