@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
 from origin.faults import Fault, FaultError, Faults
+from tests.origin.held_requests import assert_request_is_held
 
 
 async def test_status_fault_applies_to_its_prefix_until_cleared(origin: TestClient) -> None:
@@ -45,15 +44,7 @@ async def test_drop_fault_closes_the_connection(origin: TestClient) -> None:
 
 async def test_delay_fault_holds_the_answer(origin: TestClient) -> None:
     await origin.put("/_origin/faults", json={"path_prefix": "/about", "delay": 30})
-    pending = asyncio.ensure_future(origin.get("/about.html"))
-    for _ in range(200):  # wait until the origin has the request
-        stats = await (await origin.get("/_origin/stats")).json()
-        if stats["by_path"].get("/about.html"):
-            break
-        await asyncio.sleep(0.01)
-    assert stats["by_path"]["/about.html"] == {"GET": 1}
-    assert not pending.done()
-    pending.cancel()
+    await assert_request_is_held(origin, "/about.html")
 
 
 async def test_faults_never_block_the_control_endpoints(origin: TestClient) -> None:

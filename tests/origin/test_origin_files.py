@@ -83,6 +83,11 @@ async def test_several_ranges_or_a_stale_if_range_get_the_whole_file(origin: Tes
         "/files/1MB.bin", headers={"Range": "bytes=0-1", "If-Range": file_etag(1)}
     )
     assert current.status == 206
+    last_modified = current.headers["Last-Modified"]
+    by_date = await origin.get(
+        "/files/1MB.bin", headers={"Range": "bytes=0-1", "If-Range": last_modified}
+    )
+    assert by_date.status == 206
 
 
 @pytest.mark.parametrize(

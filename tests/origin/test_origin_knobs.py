@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 
 import aiohttp
@@ -12,6 +11,7 @@ from multidict import MultiDict
 
 from origin.files import body_chunks
 from origin.knobs import KNOB_NAMES, parse_knobs
+from tests.origin.held_requests import assert_request_is_held
 
 ANY_PATHS = ["/about.html", "/images/coffee.jpg", "/api/items/1", "/api/echo", "/nothing-here"]
 DATE = "Wed, 21 Oct 2015 07:28:00 GMT"
@@ -128,15 +128,7 @@ async def test_path_validators_no_longer_give_304_once_knobs_replace_them(
 
 
 async def test_delay_knob_holds_the_answer(origin: TestClient) -> None:
-    pending = asyncio.ensure_future(origin.get("/about.html?delay=30"))
-    for _ in range(200):  # wait until the origin has the request
-        stats = await (await origin.get("/_origin/stats")).json()
-        if stats["by_path"].get("/about.html"):
-            break
-        await asyncio.sleep(0.01)
-    assert stats["by_path"]["/about.html"] == {"GET": 1}
-    assert not pending.done()
-    pending.cancel()
+    await assert_request_is_held(origin, "/about.html?delay=30")
     quick = await origin.get("/about.html?delay=0")
     assert quick.status == 200
 
