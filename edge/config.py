@@ -161,6 +161,7 @@ class Node:
     parent: str | None = None
     cache_size: int = 256 * 1024 * 1024  # bytes
     max_object_size: int = 16 * 1024 * 1024  # larger bodies stream through uncached
+    eviction: Literal["lru", "lfu", "fifo"] = "lru"  # which object goes when the cache is full
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,6 +647,7 @@ def _node(value: object, at: _At, kind: Literal["pop", "rec"], parents: Mapping[
         "port": _port,
         "cache_size": _size,
         "max_object_size": _size,
+        "eviction": _choice("lru", "lfu", "fifo"),
     }
     if kind == "pop":  # a PoP's parent is a regional cache; none means the origin
         parsers["parent"] = _reference("a regional cache id", parents)

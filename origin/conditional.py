@@ -14,7 +14,8 @@ from edge.http.ranges import ByteRange, Unsatisfiable, parse_range
 
 __all__ = ["not_modified", "selected_range"]
 
-_PRECONDITION_METHODS = frozenset({"GET", "HEAD"})  # RFC 9110 §13.2.1: where 304 is an answer
+# RFC 9110 §13.1.2: 304 answers GET/HEAD only; the origin skips the 412 other methods could get.
+_PRECONDITION_METHODS = frozenset({"GET", "HEAD"})
 
 
 def not_modified(method: str, request_headers: Headers, representation: Headers) -> bool:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from edge.node.access_log import FIELDS, AccessLog, AccessLogRecord, format_record, parse_record
+
+
+# What CloudFront leaves unencoded besides letters, digits and `_.-~` (spec §6.6).
+SAFE = "!$&'()*+,/:;=?@[]"
 
 
 def _epoch(text: str) -> float:
@@ -305,3 +310,13 @@ def test_reading_a_file_back_gives_the_records_written(tmp_path: Path) -> None:
 def test_a_line_with_the_wrong_number_of_fields_is_refused() -> None:
     with pytest.raises(ValueError, match="33"):
         parse_record("2024-03-05\t07:08:09\tNRT20-C1")
+
+
+def test_every_ascii_character_is_encoded_as_url_quoting_does() -> None:
+    # Values with nothing to encode are logged as they are; the rest must match `quote` exactly.
+    for code in range(128):
+        char = chr(code)
+        record = dataclasses.replace(FULL, cs_user_agent=f"a{char}b", cs_uri_stem=f"/a{char}b")
+        values = format_record(record).split("\t")
+        assert values[FIELDS.index("cs(User-Agent)")] == quote(f"a{char}b", safe=SAFE), code
+        assert values[FIELDS.index("cs-uri-stem")] == quote(f"/a{char}b", safe=SAFE + "%"), code

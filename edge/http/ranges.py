@@ -22,7 +22,7 @@ __all__ = [
     "parse_range",
 ]
 
-_SPEC = re.compile(r"(?P<first>\d*)-(?P<last>\d*)")
+_SPEC = re.compile(r"(?P<first>[0-9]*)-(?P<last>[0-9]*)")
 
 
 @dataclass(frozen=True, slots=True)

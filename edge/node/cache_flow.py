@@ -50,6 +50,8 @@ async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) ->
         ex.outcome = Outcome.ERROR
         return generated_error(504, ex.request_id, "The object is not in the cache.")
 
+    if not _collapses(behavior):
+        return await _fetch(ctx, ex, behavior, key, stale, Lead(None))
     shared = await ctx.collapser.follow(key)
     if shared is not None:
         # Collapsed requests are logged as hits (spec §4.4).
@@ -57,6 +59,11 @@ async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) ->
                                                        ctx.clock()))
     with ctx.collapser.leading(key) as lead:
         return await _fetch(ctx, ex, behavior, key, stale, lead)
+
+
+def _collapses(behavior: Behavior) -> bool:
+    """Spec §4.4: forwarding cookies turns request collapsing off."""
+    return behavior.cache_policy.cookies.behavior == "none"
 
 
 def _hit(ctx: NodeContext, ex: Exchange, entry: CachedResponse, age: float) -> Reply:
@@ -190,7 +197,8 @@ async def _store(
     )
     if variant is not None:
         ctx.store.store(key, entry)
-        lead.share(entry)
+        if storage.ttl > 0:  # spec §4.4: no collapsing onto objects that expire at once
+            lead.share(entry)
     return entry_reply(entry, entry.initial_age, head, from_cache=False)
 
 

@@ -103,7 +103,7 @@ class NodeContext:
             node=node,
             semantics=semantics_named(dist.cache_semantics),
             matcher=BehaviorMatcher(dist.behaviors),
-            store=CacheStore(node.cache_size),
+            store=CacheStore(node.cache_size, node.eviction),
             upstream=upstream,
             access_log=access_log,
             clock=clock,

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from enum import Enum
 
+# CloudFront's `cdn-cache-*` Server-Timing metric per outcome (spec §5.1), by value.
+_SERVER_TIMING = {
+    "Hit": "cdn-cache-hit",
+    "RefreshHit": "cdn-cache-refresh",
+    "Miss": "cdn-cache-miss",
+}
+
 
 class Outcome(Enum):
     HIT = "Hit"
@@ -20,21 +27,10 @@ class Outcome(Enum):
     LAMBDA_EXECUTION_ERROR = "LambdaExecutionError"
     LAMBDA_LIMIT_EXCEEDED = "LambdaLimitExceeded"
 
-    @property
-    def x_cache(self) -> str:
-        return f"{self.value} from cloudfront"
-
-    @property
-    def server_timing(self) -> str | None:
-        """CloudFront's `cdn-cache-*` metric for this outcome (spec §5.1), if any."""
-        return _SERVER_TIMING.get(self)
-
-
-_SERVER_TIMING = {
-    Outcome.HIT: "cdn-cache-hit",
-    Outcome.REFRESH_HIT: "cdn-cache-refresh",
-    Outcome.MISS: "cdn-cache-miss",
-}
+    def __init__(self, value: str) -> None:
+        # Plain attributes, set once per member: every response reads them.
+        self.x_cache = f"{value} from cloudfront"
+        self.server_timing: str | None = _SERVER_TIMING.get(value)
 
 
 def outcome_from_x_cache(value: str | None) -> Outcome | None:

@@ -31,7 +31,8 @@ def test_default_world_fronts_the_sample_origin_on_port_8000():
     assert list(config.distribution.origins) == ["site"]
     assert config.distribution.origins["site"].url == "http://127.0.0.1:8000"
     assert config.distribution.origin_groups == {}
-    assert config.distribution.custom_error_responses == {}
+    (not_found,) = config.distribution.custom_error_responses.values()
+    assert (not_found.error_code, not_found.response_page_path) == (404, "/errors/404.html")
 
 
 def test_default_world_topology():

@@ -77,3 +77,8 @@ def test_multipart_byteranges():
         b"Content-Range: bytes 98-99/100\r\n\r\n\x08\x09\r\n"
         b"--SEP--\r\n"
     )
+
+
+def test_non_ascii_digits_are_not_a_range() -> None:
+    """RFC 9110 §14.1.1: DIGIT is ASCII 0-9 only (RFC 5234 B.1)."""
+    assert parse_range("bytes=\u0660-\u0669", 1000) is None

@@ -200,3 +200,24 @@ async def test_access_log_has_every_line_after_shutdown(tmp_path: Path) -> None:
     assert all(len(fields) == 33 for fields in pop_lines)
     assert [fields[14] for fields in pop_lines] == ids
     assert {fields[13] for fields in pop_lines} == {"Miss"}
+
+
+async def test_no_collapsing_when_the_policy_forwards_cookies(tmp_path: Path) -> None:
+    def cookie_keyed(data: dict) -> None:
+        data["behaviors"].insert(0, {"path_pattern": "/ck/*", "origin": "site",
+                                     "cache_policy": "Amplify"})
+
+    world = await start_world(tmp_path / "logs", cookie_keyed, tiers=False)
+    try:
+        path = "/ck/cookies?delay=0.3&size=10&cc=max-age%3D60"
+        responses = await asyncio.gather(*(world.get(path) for _ in range(5)))
+        assert all(r.status == 200 for r in responses)
+        assert await world.origin_count("/ck/cookies") == 5
+    finally:
+        await world.close()
+
+
+async def test_max_age_zero_objects_are_not_collapsed(world: World) -> None:
+    path = "/t/zero?delay=0.3&size=10&cc=max-age%3D0"
+    await asyncio.gather(*(world.get(path) for _ in range(5)))
+    assert await world.origin_count("/t/zero") == 5

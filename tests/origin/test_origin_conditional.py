@@ -20,7 +20,7 @@ SIZE = 1000
 REPRESENTATION = CIMultiDict({"ETag": ETAG, "Last-Modified": LM_TEXT, "Date": NOW_TEXT})
 
 
-# RFC 9110 §13.2.1: the origin evaluates If-None-Match / If-Modified-Since for GET and HEAD only.
+# RFC 9110 §13.1.2: 304 is for GET/HEAD; the origin ignores other methods' preconditions.
 @pytest.mark.parametrize(
     ("method", "headers", "expected"),
     [
