@@ -224,6 +224,20 @@ def cmd_invalidate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
+    return int(text)
+
+
+def _pop_port(text: str) -> int:
+    port = _port(text)
+    if port > 64535:
+        raise argparse.ArgumentTypeError("expected a port up to 64535: the admin API listens "
+                                         "1000 above")
+    return port
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edgesim", description="A CloudFront-style edge network on one machine."
@@ -243,7 +257,7 @@ def parser() -> argparse.ArgumentParser:
     pop = sub.add_parser("pop", help="run a single PoP (no regional cache) in front of an origin")
     with_config(pop)
     pop.add_argument("--origin", metavar="URL", required=True)
-    pop.add_argument("--port", type=int, default=8080)
+    pop.add_argument("--port", type=_pop_port, default=8080)
     pop.add_argument("--id", default="IAD89-C1", help="PoP id (default IAD89-C1)")
     pop.add_argument("--cache-semantics", choices=("cloudfront", "rfc9111"), default="cloudfront")
     pop.set_defaults(func=cmd_pop)
@@ -257,7 +271,7 @@ def parser() -> argparse.ArgumentParser:
 
     origin = sub.add_parser("origin", help="run the sample origin")
     origin.add_argument("--host", default="127.0.0.1")
-    origin.add_argument("--port", type=int, default=8000)
+    origin.add_argument("--port", type=_port, default=8000)
     origin.set_defaults(func=cmd_origin)
 
     inv = sub.add_parser("invalidate", help="purge paths on every node (trailing * only)")

@@ -653,6 +653,9 @@ def _node(value: object, at: _At, kind: Literal["pop", "rec"], parents: Mapping[
         parsers["parent"] = _reference("a regional cache id", parents)
     required = ("id", "city", "latitude", "longitude", "port")
     node = Node(kind=kind, **_fields(value, at, parsers, required))
+    if node.port > 65535 - 1000:
+        raise at.field("port").wrong("a port up to 64535 (the admin API listens 1000 above)",
+                                     node.port)
     if node.max_object_size > node.cache_size:
         raise at.field("max_object_size").wrong(
             f"a size no larger than cache_size ({node.cache_size} bytes)", node.max_object_size

@@ -11,7 +11,6 @@ import pytest
 
 from edge.node.access_log import FIELDS, AccessLog, AccessLogRecord, format_record, parse_record
 
-
 # What CloudFront leaves unencoded besides letters, digits and `_.-~` (spec §6.6).
 SAFE = "!$&'()*+,/:;=?@[]"
 

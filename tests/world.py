@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from edge.config import Config, default_config_path, parse_config
-from edge.node.app import CONTEXT, admin_app, node_app
+from edge.node.app import ViewerPort, admin_app
 from edge.node.context import NodeContext
 from origin.app import make_app
 
@@ -46,8 +46,8 @@ def free_port() -> int:
 class World:
     config: Config
     origin_url: str
-    runners: dict[str, web.AppRunner] = field(default_factory=dict)
-    apps: dict[str, web.Application] = field(default_factory=dict)
+    runners: dict[str, web.AppRunner] = field(default_factory=dict)  # origin, admin:<node id>
+    viewers: dict[str, ViewerPort] = field(default_factory=dict)
     session: aiohttp.ClientSession | None = None
 
     def url(self, node_id: str, path: str) -> str:
@@ -62,7 +62,7 @@ class World:
         return self.config.regional_caches[0].id
 
     def context(self, node_id: str) -> NodeContext:
-        return self.apps[node_id][CONTEXT]
+        return self.viewers[node_id].context
 
     async def get(self, path: str, node_id: str | None = None, **kw: Any) -> aiohttp.ClientResponse:
         assert self.session is not None
@@ -106,11 +106,13 @@ class World:
 
     async def stop_node(self, node_id: str) -> None:
         await self.runners.pop(f"admin:{node_id}").cleanup()
-        await self.runners.pop(node_id).cleanup()
+        await self.viewers.pop(node_id).cleanup()
 
     async def close(self) -> None:
         if self.session is not None:
             await self.session.close()
+        for node_id in reversed(list(self.viewers)):
+            await self.stop_node(node_id)
         for runner in reversed(list(self.runners.values())):
             await runner.cleanup()
 
@@ -154,13 +156,11 @@ async def start_world(
     world = World(world_config(log_dir, origin_port, edit, tiers), f"http://127.0.0.1:{origin_port}")
     await world.start_origin()
     for node in sorted(world.config.nodes.values(), key=lambda n: n.kind != "rec"):
-        app = node_app(world.config, node, clock) if clock else node_app(world.config, node)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", node.port).start()
-        world.apps[node.id] = app
-        world.runners[node.id] = runner
-        admin = web.AppRunner(admin_app(app, TOKEN), access_log=None)
+        viewer = ViewerPort(world.config, node, clock) if clock else ViewerPort(world.config, node)
+        await viewer.setup()
+        await web.TCPSite(viewer.runner, "127.0.0.1", node.port).start()
+        world.viewers[node.id] = viewer
+        admin = web.AppRunner(admin_app(viewer, TOKEN), access_log=None)
         await admin.setup()
         await web.TCPSite(admin, "127.0.0.1", 0).start()
         world.runners[f"admin:{node.id}"] = admin

@@ -195,22 +195,28 @@ class CloudFrontSemantics:
     name = "cloudfront"
 
     def cache_key(self, request: RequestHead, policy: CachePolicy) -> str:
-        query = "&".join(piece for name, piece in query_pairs(request.query)
-                         if selects_cookie_or_query(policy.query_strings, name))
-        parts = [f"{_method_class(request.method)} {request.path}{'?' if query else ''}{query}"]
+        # Every lookup computes a key: parameters the policy does not key on are not parsed.
+        uri = f"{_method_class(request.method)} {request.path}"
+        if request.query and policy.query_strings.behavior != "none":
+            query = "&".join(piece for name, piece in query_pairs(request.query)
+                             if selects_cookie_or_query(policy.query_strings, name))
+            if query:
+                uri = f"{uri}?{query}"
+        parts = [uri]
         if policy.headers.behavior == "whitelist":  # the only header behaviour a cache policy has
             keyed = [f"{name}={json.dumps(','.join(request.headers.getall(name)))}"
                      for name in sorted(policy.headers.items) if name in request.headers]
             if keyed:
                 parts.append("headers " + " ".join(keyed))
-        cookies = sorted(
-            ((name, piece) for name, piece in cookie_pairs(request.headers)
-             if selects_cookie_or_query(policy.cookies, name)),
-            key=lambda pair: pair[0],
-        )
-        if cookies:
-            parts.append("cookies " + " ".join(
-                f"{name}={json.dumps(piece.partition('=')[2])}" for name, piece in cookies))
+        if policy.cookies.behavior != "none" and "Cookie" in request.headers:
+            cookies = sorted(
+                ((name, piece) for name, piece in cookie_pairs(request.headers)
+                 if selects_cookie_or_query(policy.cookies, name)),
+                key=lambda pair: pair[0],
+            )
+            if cookies:
+                parts.append("cookies " + " ".join(
+                    f"{name}={json.dumps(piece.partition('=')[2])}" for name, piece in cookies))
         encoding = normalized_accept_encoding(request.headers, policy)
         if encoding not in (None, "identity"):
             parts.append(f"accept-encoding {encoding}")

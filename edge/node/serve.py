@@ -12,7 +12,7 @@ import signal
 from aiohttp import web
 
 from edge.config import Config, Node
-from edge.node.app import admin_app, node_app
+from edge.node.app import ViewerPort, admin_app
 
 
 class PortInUse(Exception):
@@ -26,7 +26,7 @@ def admin_port(node: Node) -> int:
     return node.port + 1000
 
 
-async def start_site(runner: web.AppRunner, host: str, port: int, what: str) -> None:
+async def start_site(runner: web.BaseRunner, host: str, port: int, what: str) -> None:
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError as exc:
@@ -34,15 +34,13 @@ async def start_site(runner: web.AppRunner, host: str, port: int, what: str) -> 
 
 
 async def serve_node(config: Config, node: Node, token: str) -> None:
-    viewer = node_app(config, node)
-    viewer_runner = web.AppRunner(viewer, handle_signals=False, access_log=None,
-                                  shutdown_timeout=5.0)
+    viewer = ViewerPort(config, node, shutdown_timeout=5.0)
     admin_runner = web.AppRunner(admin_app(viewer, token), handle_signals=False,
                                  access_log=None)
-    await viewer_runner.setup()
+    await viewer.setup()
     await admin_runner.setup()
     try:
-        await start_site(viewer_runner, config.host, node.port, f"{node.id} viewer port")
+        await start_site(viewer.runner, config.host, node.port, f"{node.id} viewer port")
         await start_site(admin_runner, config.host, admin_port(node), f"{node.id} admin port")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -51,4 +49,4 @@ async def serve_node(config: Config, node: Node, token: str) -> None:
         await stop.wait()
     finally:
         await admin_runner.cleanup()
-        await viewer_runner.cleanup()
+        await viewer.cleanup()

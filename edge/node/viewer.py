@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from itertools import chain
 
-from aiohttp import web
+from aiohttp import HttpVersion10, HttpVersion11, web
 
 from edge.config import ALL_METHODS, Behavior
 from edge.http.forwarding import viewer_vary
@@ -29,10 +30,14 @@ from edge.node.upstream import UpstreamError
 
 MAX_URL = 8192  # spec §0 step 2
 MAX_REQUEST_HEAD = 20480
+_HTTP_VERSIONS = {HttpVersion11: "1.1", HttpVersion10: "1.0"}
 
 
 def is_trusted(peer: str) -> bool:
     """Proxies whose X-Forwarded-For we believe: loopback (the front door, a child tier)."""
+    # A socket's peer is a canonical address: the usual loopback forms need no parsing.
+    if peer.startswith("127.") or peer == "::1":
+        return True
     try:
         return ipaddress.ip_address(peer).is_loopback
     except ValueError:
@@ -46,16 +51,16 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     incoming_via = None
     request_id = None
     if is_trusted(peer):
-        forwarded = ",".join(request.headers.getall("X-Forwarded-For", ()))
-        hops = [h.strip() for h in forwarded.split(",")]
-        if hops[-1]:
-            client_ip = hops[-1]
+        if "X-Forwarded-For" in request.headers:
+            forwarded = ",".join(request.headers.getall("X-Forwarded-For"))
+            client_ip = forwarded.rpartition(",")[2].strip() or peer  # the hop next to us
         if ctx.node.kind == "rec":
             # A regional cache carries on its PoP's request: same id, same Via (spec §5.1).
             request_id = request.headers.get("X-Amz-Cf-Id")
             vias = [t for t in request.headers.get("Via", "").split(",") if is_cloudfront_via(t)]
             incoming_via = vias[-1].strip() if vias else None
     url = request.rel_url
+    version = request.version
     return Exchange(
         request_id=request_id or new_request_id(),
         client_ip=client_ip,
@@ -66,16 +71,19 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
             path=url.raw_path,
             query=url.raw_query_string,
             headers=request.headers,
-            http_version=f"{request.version.major}.{request.version.minor}",
+            http_version=_HTTP_VERSIONS.get(version) or f"{version.major}.{version.minor}",
         ),
         received_at=ctx.clock(),
         started=time.perf_counter(),
+        bytes_in=_head_size(request),  # the body's bytes are added as it is read
     )
 
 
 def _head_size(request: web.BaseRequest) -> int:
+    """Request line and header lines as received, with their CRLFs."""
+    raw = request.raw_headers
     line = len(request.method) + len(request.raw_path) + 11
-    return line + sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
+    return line + sum(map(len, chain.from_iterable(raw))) + 4 * len(raw)
 
 
 def _method_allowed(method: str, behavior: Behavior) -> bool:
@@ -86,7 +94,8 @@ def _method_allowed(method: str, behavior: Behavior) -> bool:
 
 async def route(ctx: NodeContext, ex: Exchange, request: web.BaseRequest) -> Reply:
     """Steps 2–7: checks, behavior, then the cache or the dynamic path."""
-    if len(request.raw_path) > MAX_URL or _head_size(request) > MAX_REQUEST_HEAD:
+    # Nothing of the body is read yet: `bytes_in` is the request head's size.
+    if len(request.raw_path) > MAX_URL or ex.bytes_in > MAX_REQUEST_HEAD:
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
         return generated_error(413, ex.request_id)
     has_body = request.body_exists and request.content_length != 0
@@ -125,34 +134,36 @@ def viewer_headers(ctx: NodeContext, ex: Exchange, reply: Reply) -> None:
 
 
 def server_timing(ctx: NodeContext, ex: Exchange) -> str:
-    metrics = []
+    metrics = f'cdn-pop;desc="{ctx.node.id}",cdn-rid;desc="{ex.request_id}"'
     if (cache_metric := ex.outcome.server_timing) is not None:
-        metrics.append(cache_metric)
-    metrics.append(f'cdn-pop;desc="{ctx.node.id}"')
-    metrics.append(f'cdn-rid;desc="{ex.request_id}"')
+        metrics = f"{cache_metric},{metrics}"
     if ex.hit_layer is not None:
-        metrics.append(f'cdn-hit-layer;desc="{ex.hit_layer}"')
-    if ex.upstream_timing is not None:
-        t = ex.upstream_timing
-        metrics += [
-            f'cdn-upstream-layer;desc="{ex.upstream_layer}"',
-            "cdn-upstream-dns;dur=0",
-            f"cdn-upstream-connect;dur={t.connect_ms:.0f}",
-            f"cdn-upstream-fbl;dur={t.first_byte_ms:.0f}",
-        ]
-    metrics.append(f"cdn-downstream-fbl;dur={(time.perf_counter() - ex.started) * 1000:.0f}")
-    return ",".join(metrics)
+        metrics += f',cdn-hit-layer;desc="{ex.hit_layer}"'
+    if (t := ex.upstream_timing) is not None:
+        metrics += (f',cdn-upstream-layer;desc="{ex.upstream_layer}",cdn-upstream-dns;dur=0,'
+                    f"cdn-upstream-connect;dur={t.connect_ms:.0f},"
+                    f"cdn-upstream-fbl;dur={t.first_byte_ms:.0f}")
+    return f"{metrics},cdn-downstream-fbl;dur={(time.perf_counter() - ex.started) * 1000:.0f}"
 
 
 async def send(
     request: web.BaseRequest, ex: Exchange, reply: Reply
 ) -> tuple[web.StreamResponse, int]:
-    """Write the reply; returns the response and the body bytes the viewer was sent."""
+    """Write the reply; returns the response and the body bytes the viewer was sent.
+
+    Whole bodies are written here too, not left to aiohttp after the handler returns, so the
+    log line knows how the transfer ended and how many bytes it took.
+    """
     stream = reply.stream
     if stream is None:
         response = web.Response(status=reply.status, reason=reply.reason, headers=reply.headers,
                                 body=reply.body)
-        ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
+        try:
+            await response.prepare(request)
+            ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
+            await response.write_eof()
+        except ConnectionError:
+            ex.detail = "ClientHungUpRequest"
         return response, 0 if request.method == "HEAD" else len(reply.body)
     response = web.StreamResponse(status=reply.status, reason=reply.reason, headers=reply.headers)
     sent = 0
@@ -185,44 +196,53 @@ def log_record(
 ) -> AccessLogRecord:
     result = ex.outcome.value
     status = 0 if ex.detail == "ClientHungUpRequest" else response.status
-    content_range = response.headers.get("Content-Range", "")
+    response_headers = response.headers
     range_start = range_end = None
-    if content_range.startswith("bytes ") and "-" in content_range:
+    content_range = response_headers.get("Content-Range")
+    if content_range is not None and content_range.startswith("bytes ") and "-" in content_range:
         span = content_range[6:].split("/", 1)[0]
         if "-" in span:
             start, end = span.split("-", 1)
             range_start, range_end = int(start), int(end)
-    header_bytes = sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+    request_headers = request.headers
     return AccessLogRecord(
         time=ctx.clock(),
         x_edge_location=ctx.node.id,
-        sc_bytes=sent + header_bytes,
+        sc_bytes=_response_size(response, sent),
         c_ip=ex.client_ip,
         cs_method=request.method,
         cs_host=ctx.config.distribution.domain_name,
         cs_uri_stem=ex.head.path,
         sc_status=status,
-        cs_referer=request.headers.get("Referer"),
-        cs_user_agent=request.headers.get("User-Agent"),
+        cs_referer=request_headers.get("Referer"),
+        cs_user_agent=request_headers.get("User-Agent"),
         cs_uri_query=ex.head.query or None,
-        cs_cookie=request.headers.get("Cookie"),
+        cs_cookie=request_headers.get("Cookie"),
         x_edge_result_type=result,
         x_edge_request_id=ex.request_id,
-        x_host_header=request.headers.get("Host", ""),
+        x_host_header=request_headers.get("Host", ""),
         cs_protocol="http",
-        cs_bytes=_head_size(request) + ex.bytes_in,
+        cs_bytes=ex.bytes_in,
         time_taken=time.perf_counter() - ex.started,
-        x_forwarded_for=request.headers.get("X-Forwarded-For"),
+        x_forwarded_for=request_headers.get("X-Forwarded-For"),
         x_edge_response_result_type=result,
-        cs_protocol_version=f"HTTP/{ex.head.http_version}",
+        cs_protocol_version="HTTP/" + ex.head.http_version,
         c_port=ex.client_port,
         time_to_first_byte=ex.first_byte_ms / 1000,
         x_edge_detailed_result_type=ex.detail or result,
-        sc_content_type=response.headers.get("Content-Type"),
+        sc_content_type=response_headers.get("Content-Type"),
         sc_content_len=response.content_length,
         sc_range_start=range_start,
         sc_range_end=range_end,
     )
+
+
+def _response_size(response: web.StreamResponse, body_bytes: int) -> int:
+    """sc-bytes: status line, headers and body as written (aiohttp counts them when the response
+    completes); for a transfer cut short, the body sent and the header lines."""
+    if response.body_length:
+        return response.body_length
+    return body_bytes + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
 
 
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
