@@ -11,6 +11,10 @@ from edge.config import CachePolicy, KeyParameters, OriginRequestPolicy
 _NONE = KeyParameters()
 _ALL = KeyParameters("all")
 _ONE_YEAR = 31536000
+_ORIGIN_CACHE_CONTROL_HEADERS = KeyParameters(
+    "whitelist",
+    ("host", "origin", "x-http-method", "x-http-method-override", "x-method-override"),
+)
 
 MANAGED_CACHE_POLICIES: dict[str, CachePolicy] = {
     p.name: p
@@ -24,21 +28,13 @@ MANAGED_CACHE_POLICIES: dict[str, CachePolicy] = {
         CachePolicy(
             "UseOriginCacheControlHeaders", 0, 0, _ONE_YEAR,
             enable_accept_encoding_gzip=True, enable_accept_encoding_brotli=True,
-            headers=KeyParameters(
-                "whitelist",
-                ("host", "origin", "x-http-method", "x-http-method-override",
-                 "x-method-override"),
-            ),
+            headers=_ORIGIN_CACHE_CONTROL_HEADERS,
             cookies=_ALL,
         ),
         CachePolicy(
             "UseOriginCacheControlHeaders-QueryStrings", 0, 0, _ONE_YEAR,
             enable_accept_encoding_gzip=True, enable_accept_encoding_brotli=True,
-            headers=KeyParameters(
-                "whitelist",
-                ("host", "origin", "x-http-method", "x-http-method-override",
-                 "x-method-override"),
-            ),
+            headers=_ORIGIN_CACHE_CONTROL_HEADERS,
             cookies=_ALL,
             query_strings=_ALL,
         ),

@@ -8,20 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.test_tiered_caching import Clock
+from tests.node.conftest import Clock
 from tests.world import World, start_world
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
-    w = await start_world(tmp_path / "logs", clock=clock)
-    yield w
-    await w.close()
 
 
 @pytest.fixture

@@ -4,38 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
+from tests.node.conftest import Clock
 from tests.world import World, start_world
-
-
-class Clock:
-    """The nodes' clock, moved by the test: ages and expiry without waiting."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
-    w = await start_world(tmp_path / "logs", clock=clock)
-    yield w
-    await w.close()
 
 
 async def test_miss_then_hit_with_growing_age(world: World, clock: Clock) -> None:

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import brotli
 import pytest
 
 from tests.world import World, start_world
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    w = await start_world(tmp_path / "logs")
-    yield w
-    await w.close()
 
 
 async def raw_request(port: int, data: bytes) -> bytes:

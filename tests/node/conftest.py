@@ -1,0 +1,36 @@
+"""Fixtures for the end-to-end node tests: a world of origin, regional cache and PoP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.world import World, start_world
+
+
+class Clock:
+    """The nodes' clock, moved by the test: ages and expiry without waiting."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
+    w = await start_world(tmp_path / "logs", clock=clock)
+    yield w
+    await w.close()
