@@ -7,6 +7,7 @@ and closes the access log, so no line is lost.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 
 from aiohttp import web
@@ -46,6 +47,10 @@ async def serve_node(config: Config, node: Node, token: str) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # What start-up built (modules, config, context) lives as long as the process: moved out
+        # of the collector's reach, a full collection no longer walks it, which otherwise pauses
+        # every request in flight for tens of milliseconds (the worst of the p99 spikes).
+        gc.freeze()
         await stop.wait()
     finally:
         await admin_runner.cleanup()

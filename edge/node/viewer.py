@@ -238,8 +238,11 @@ def log_record(
 
 
 def _response_size(response: web.StreamResponse, body_bytes: int) -> int:
-    """sc-bytes: status line, headers and body as written (aiohttp counts them when the response
-    completes); for a transfer cut short, the body sent and the header lines."""
+    """sc-bytes: what the viewer was sent, status line and headers included.
+
+    aiohttp counts the bytes written once a response completes; a transfer cut short is counted
+    as the body bytes sent plus the header lines.
+    """
     if response.body_length:
         return response.body_length
     return body_bytes + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
