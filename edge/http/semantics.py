@@ -191,8 +191,14 @@ class CloudFrontSemantics:
     `stale-if-error`; how long the node keeps doing so before retrying is ErrorCachingMinTTL.
     """
 
-    __slots__ = ()
+    __slots__ = ("no_store_with_min_ttl",)
     name = "cloudfront"
+
+    def __init__(self, no_store_with_min_ttl: str = "min_ttl") -> None:
+        # Spec §4.3 note: what `no-cache`/`no-store`/`private` mean under MinTTL > 0.
+        # "min_ttl": cached for MinTTL (the documented table); "stale_if_unreachable": every
+        # request still asks the origin, and the copy is only served when the origin fails.
+        self.no_store_with_min_ttl = no_store_with_min_ttl
 
     def cache_key(self, request: RequestHead, policy: CachePolicy) -> str:
         # Every lookup computes a key: parameters the policy does not key on are not parsed.
@@ -236,8 +242,11 @@ class CloudFrontSemantics:
             return Storage(ttl) if ttl is not None else None
         if policy.caching_disabled:
             return None
-        if (cc.no_cache or cc.no_store or cc.private) and policy.min_ttl == 0:
-            return None  # §4.3: "0 = not cached"
+        if cc.no_cache or cc.no_store or cc.private:
+            if policy.min_ttl == 0:
+                return None  # §4.3: "0 = not cached"
+            if self.no_store_with_min_ttl == "stale_if_unreachable":
+                return Storage(0.0, stale_if_error=float(policy.min_ttl))
         stale_if_error = math.inf if cc.stale_if_error is None else float(cc.stale_if_error)
         if policy.min_ttl == 0 and "*" in _vary_names(response_headers.get("Vary")):
             # §4.5: cached, but every request goes to the origin without If-* headers.
@@ -394,7 +403,10 @@ RFC9111: CacheSemantics = Rfc9111Semantics()
 _BY_NAME: dict[str, CacheSemantics] = {s.name: s for s in (CLOUDFRONT, RFC9111)}
 
 
-def semantics_named(name: str) -> CacheSemantics:
+def semantics_named(name: str, no_store_with_min_ttl: str = "min_ttl") -> CacheSemantics:
+    """The semantics a distribution asks for; the second argument only concerns CloudFront's."""
+    if name == "cloudfront" and no_store_with_min_ttl != "min_ttl":
+        return CloudFrontSemantics(no_store_with_min_ttl)
     try:
         return _BY_NAME[name]
     except KeyError:

@@ -49,6 +49,7 @@ def origin_target(origin: Origin) -> Target:
         connection_timeout=origin.connection_timeout,
         response_timeout=origin.response_timeout,
         connection_attempts=origin.connection_attempts,
+        custom_headers=origin.custom_headers,
     )
 
 
@@ -101,7 +102,7 @@ class NodeContext:
         return cls(
             config=config,
             node=node,
-            semantics=semantics_named(dist.cache_semantics),
+            semantics=semantics_named(dist.cache_semantics, dist.no_store_with_min_ttl),
             matcher=BehaviorMatcher(dist.behaviors),
             store=CacheStore(node.cache_size, node.eviction),
             upstream=upstream,

@@ -29,6 +29,7 @@ class Target:
     connection_timeout: float = 10.0
     response_timeout: float = 30.0
     connection_attempts: int = 3
+    custom_headers: tuple[tuple[str, str], ...] = ()  # the origin's, added to every request
 
     @property
     def host_header(self) -> str:
@@ -176,6 +177,8 @@ class Upstream:
         send_headers = CIMultiDict(headers)
         if not keep_host or "Host" not in send_headers:
             send_headers["Host"] = target.host_header
+        for name, value in target.custom_headers:
+            send_headers[name] = value  # an origin custom header overrides the viewer's
         url = URL(str(target.url).rstrip("/") + path_qs, encoded=True)
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=target.connection_timeout, sock_read=target.response_timeout

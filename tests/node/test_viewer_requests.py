@@ -216,3 +216,18 @@ async def test_custom_error_response_can_change_the_status(tmp_path: Path) -> No
         assert b"About this site" in await response.read()
     finally:
         await world.close()
+
+
+async def test_origin_custom_headers_reach_the_origin(tmp_path: Path) -> None:
+    def with_secret(data: dict) -> None:
+        data["origins"][0]["custom_headers"] = {"X-Origin-Verify": "s3cret"}
+
+    world = await start_world(tmp_path / "logs", with_secret)
+    try:
+        response = await world.get("/api/echo/plain/custom", headers={"X-Origin-Verify": "fake"})
+        echoed = await response.json(content_type=None)
+        sent = [(name.lower(), value) for name, value in echoed["headers"]]
+        assert ("x-origin-verify", "s3cret") in sent
+        assert ("x-origin-verify", "fake") not in sent
+    finally:
+        await world.close()
