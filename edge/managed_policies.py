@@ -6,7 +6,7 @@ request policies"). A config may name any of these instead of defining its own.
 
 from __future__ import annotations
 
-from edge.config import CachePolicy, KeyParameters, OriginRequestPolicy
+from edge.config.model import CachePolicy, KeyParameters, OriginRequestPolicy
 
 _NONE = KeyParameters()
 _ALL = KeyParameters("all")

@@ -1,0 +1,46 @@
+"""The world's configuration: a distribution and its topology, read from one TOML file.
+
+`model` holds the frozen dataclasses, `checks` the value readers with located errors, and
+`loader` the TOML sections; everything a caller needs is importable from here.
+"""
+
+from edge.config.checks import ConfigError
+from edge.config.loader import default_config_path, load_config, parse_config, with_origin
+from edge.config.model import (
+    ALL_METHODS,
+    ALLOWED_METHOD_SETS,
+    Behavior,
+    CachePolicy,
+    CacheSemanticsName,
+    Config,
+    CustomErrorResponse,
+    Distribution,
+    KeyParameters,
+    Node,
+    Origin,
+    OriginGroup,
+    OriginRequestPolicy,
+    OriginServer,
+)
+
+__all__ = [
+    "ALLOWED_METHOD_SETS",
+    "ALL_METHODS",
+    "Behavior",
+    "CachePolicy",
+    "CacheSemanticsName",
+    "Config",
+    "ConfigError",
+    "CustomErrorResponse",
+    "Distribution",
+    "KeyParameters",
+    "Node",
+    "Origin",
+    "OriginGroup",
+    "OriginRequestPolicy",
+    "OriginServer",
+    "default_config_path",
+    "load_config",
+    "parse_config",
+    "with_origin",
+]

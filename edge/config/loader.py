@@ -1,0 +1,548 @@
+"""TOML → Config: every section read, every reference resolved, CloudFront's quotas enforced.
+
+An unknown key is an error (with the closest known key suggested), never silently ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from edge.config.checks import (
+    At,
+    ConfigError,
+    Parse,
+    array_of_tables,
+    boolean,
+    choice,
+    describe,
+    integer,
+    name_list,
+    number,
+    reference,
+    size,
+    status,
+    string,
+    table_fields,
+    table_keys,
+)
+from edge.config.model import (
+    ALL_METHODS,
+    ALLOWED_METHOD_SETS,
+    Behavior,
+    CachePolicy,
+    Config,
+    CustomErrorResponse,
+    Distribution,
+    KeyParameters,
+    Node,
+    Origin,
+    OriginGroup,
+    OriginRequestPolicy,
+    OriginServer,
+)
+
+_URL_EXPECTED = "an http:// or https:// URL: host, optional port and path, no query"
+
+
+def _origin_url(value: object, at: At) -> str:
+    """`scheme://host:port[/path]`, the port made explicit and no trailing '/' (see Origin)."""
+    text = string(value, at)
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        raise at.wrong(_URL_EXPECTED, value) from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+        or port == 0
+        or any(c.isspace() for c in text)
+    ):
+        raise at.wrong(_URL_EXPECTED, value)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{host}:{port}{parts.path.rstrip('/')}"
+
+
+def _custom_headers(value: object, at: At) -> tuple[tuple[str, str], ...]:
+    """Headers added to every origin request; CloudFront's limits (spec §2.3)."""
+    if not isinstance(value, dict):
+        raise at.wrong("table of header name = value", value)
+    if len(value) > 10:
+        raise at.fail("at most 10 headers (CloudFront quota)", f"{len(value)} headers")
+    headers = []
+    for name, v in value.items():
+        if len(name) > 256:
+            raise at.field(name).fail("a header name of at most 256 characters", "a longer name")
+        if not isinstance(v, str) or len(v) > 1783:
+            raise at.field(name).wrong("a string of at most 1783 characters", v)
+        headers.append((name, v))
+    return tuple(headers)
+
+
+# spec §4.2: the behaviors each kind of key parameter accepts, and which of them list names.
+_CACHE_KEY_BEHAVIORS = {
+    "headers": ("none", "whitelist"),
+    "cookies": ("none", "whitelist", "allExcept", "all"),
+    "query_strings": ("none", "whitelist", "allExcept", "all"),
+}
+_ORIGIN_REQUEST_BEHAVIORS = {
+    "headers": ("none", "whitelist", "allViewer", "allViewerAndWhitelistCloudFront", "allExcept"),
+    "cookies": ("none", "whitelist", "allExcept", "all"),
+    "query_strings": ("none", "whitelist", "allExcept", "all"),
+}
+_NEEDS_ITEMS = frozenset({"whitelist", "allExcept"})
+_TAKES_ITEMS = _NEEDS_ITEMS | {"allViewerAndWhitelistCloudFront"}
+
+
+def _key_parameters(kind: str, behaviors: tuple[str, ...]) -> Parse:
+    def parse(value: object, at: At) -> KeyParameters:
+        fields = table_fields(
+            value, at, {"behavior": choice(*behaviors), "items": name_list(10)}, ("behavior",)
+        )
+        behavior: str = fields["behavior"]
+        items: tuple[str, ...] = fields.get("items", ())
+        if behavior in _NEEDS_ITEMS and not items:
+            raise at.field("items").fail(f"at least one name with behavior {behavior!r}", "none")
+        if behavior not in _TAKES_ITEMS and items:
+            raise at.field("items").wrong(f"no names with behavior {behavior!r}", list(items))
+        if kind == "headers":  # names are case-insensitive; KeyParameters keeps them lower-case
+            items = tuple(name.lower() for name in items)
+        if behavior == "allViewerAndWhitelistCloudFront":
+            for i, name in enumerate(items):
+                if not name.startswith("cloudfront-"):
+                    raise at.field("items").item(i).wrong("a CloudFront-* header name", name)
+        return KeyParameters(behavior, items)
+
+    return parse
+
+
+def _cache_policy(name: str, value: object, at: At) -> CachePolicy:
+    ttl = integer(0)
+    fields = table_fields(value, at, {
+        "min_ttl": ttl,
+        "default_ttl": ttl,
+        "max_ttl": ttl,
+        "enable_accept_encoding_gzip": boolean,
+        "enable_accept_encoding_brotli": boolean,
+        **{k: _key_parameters(k, b) for k, b in _CACHE_KEY_BEHAVIORS.items()},
+    })
+    policy = CachePolicy(name, **fields)
+    # spec §4.2: MinTTL <= DefaultTTL <= MaxTTL
+    if policy.default_ttl < policy.min_ttl:
+        raise at.field("default_ttl").wrong(
+            f"integer >= min_ttl ({policy.min_ttl})", policy.default_ttl
+        )
+    if policy.max_ttl < policy.default_ttl:
+        raise at.field("max_ttl").wrong(
+            f"integer >= default_ttl ({policy.default_ttl})", policy.max_ttl
+        )
+    return policy
+
+
+def _origin_request_policy(name: str, value: object, at: At) -> OriginRequestPolicy:
+    parsers = {k: _key_parameters(k, b) for k, b in _ORIGIN_REQUEST_BEHAVIORS.items()}
+    policy = OriginRequestPolicy(name, **table_fields(value, at, parsers))
+    # CloudFront refuses Authorization in an origin request policy: it reaches the origin only
+    # as part of the cache key (a cache policy's header whitelist).
+    if policy.headers.behavior == "whitelist" and "authorization" in policy.headers.items:
+        i = policy.headers.items.index("authorization")
+        raise at.field("headers").field("items").item(i).fail(
+            "a header other than Authorization (forward it with the cache policy instead)",
+            "header 'Authorization'",
+        )
+    return policy
+
+
+def _policies(
+    value: object, at: At, managed: Mapping[str, Any], build: Callable[[str, object, At], Any]
+) -> dict[str, Any]:
+    """Managed policies by AWS name, plus the file's own (which may not reuse a managed name)."""
+    if not isinstance(value, dict):
+        raise at.wrong("table of policy name = { ... }", value)
+    policies = dict(managed)
+    for name, body in value.items():
+        if name in managed:
+            raise at.field(name).fail(
+                "a name not used by an AWS managed policy", f"managed policy name {name!r}"
+            )
+        policies[name] = build(name, body, at.field(name))
+    return policies
+
+
+_CACHED_METHOD_SETS = (frozenset({"GET", "HEAD"}), frozenset({"GET", "HEAD", "OPTIONS"}))
+
+
+_METHOD_ORDER = ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE")
+
+
+def _methods(sets: tuple[frozenset[str], ...]) -> Parse:
+    """One of CloudFront's fixed method sets, written as a list (spec §4.1)."""
+    expected = " or ".join(str(sorted(s, key=_METHOD_ORDER.index)) for s in sets)
+
+    def parse(value: object, at: At) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+            raise at.wrong(f"one of {expected}", value)
+        methods = frozenset(value)
+        if methods not in sets:
+            raise at.wrong(f"one of {expected}", value)
+        return methods
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """What a behavior may refer to, once origins, groups and policies are read."""
+
+    targets: dict[str, str]  # origin and origin group ids
+    cache_policies: dict[str, CachePolicy]
+    origin_request_policies: dict[str, OriginRequestPolicy]
+
+
+def _behavior(value: object, at: At, names: _Names, pattern: str | None) -> Behavior:
+    """One cache behavior; `pattern` is "*" for the default behavior, None when read here."""
+    parsers: dict[str, Parse] = {
+        "origin": reference("an origin or origin group id", names.targets),
+        "cache_policy": reference("a managed or defined cache policy", names.cache_policies),
+        "origin_request_policy": reference(
+            "a managed or defined origin request policy", names.origin_request_policies
+        ),
+        "allowed_methods": _methods(ALLOWED_METHOD_SETS),
+        "cached_methods": _methods(_CACHED_METHOD_SETS),
+        "compress": boolean,
+    }
+    required = ("origin", "cache_policy")
+    if pattern is None:
+        parsers = {"path_pattern": _path_pattern, **parsers}
+        required = ("path_pattern", *required)
+    fields = table_fields(value, at, parsers, required)
+    behavior = Behavior(
+        path_pattern=fields.pop("path_pattern", pattern),
+        target_origin=fields.pop("origin"),
+        **fields,
+    )
+    if not behavior.cached_methods <= behavior.allowed_methods:
+        raise at.field("cached_methods").wrong(
+            "methods among allowed_methods", sorted(behavior.cached_methods)
+        )
+    return behavior
+
+
+def _path_pattern(value: object, at: At) -> str:
+    from edge.http.behaviors import pattern_error  # the matcher owns the syntax; it imports us
+
+    pattern = string(value, at)
+    problem = pattern_error(pattern)
+    if problem:
+        raise at.fail("a CloudFront path pattern", f"{describe(value)}: {problem}")
+    return pattern
+
+
+_ERROR_CODES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})  # spec §6.3
+
+
+def _page_path(value: object, at: At) -> str:
+    path = string(value, at)
+    if not path.startswith("/"):
+        raise at.wrong("a path starting with '/'", value)
+    return path
+
+
+def _custom_error_response(value: object, at: At) -> CustomErrorResponse:
+    fields = table_fields(value, at, {
+        "error_code": status(_ERROR_CODES),
+        "response_page_path": _page_path,
+        "response_code": status(_ERROR_CODES | {200}),
+        "error_caching_min_ttl": integer(0),
+    }, ("error_code",))
+    # CloudFront takes the page and the status together or neither.
+    pair = ("response_page_path", "response_code")
+    for key, other in (pair, pair[::-1]):
+        if key in fields and other not in fields:
+            raise at.field(other).fail(f"a value, since {key} is set", "nothing")
+    return CustomErrorResponse(**fields)
+
+
+_POP_ID = re.compile(r"[A-Z]{3}[0-9]+(-[CP][0-9]+)?")  # CloudFront's form: IAD89-C1, FRA56-P5
+
+
+def _pop_id(value: object, at: At) -> str:
+    text = string(value, at)
+    if not _POP_ID.fullmatch(text):
+        raise at.wrong(
+            "a PoP id like 'IAD89-C1' (airport code, digits, optional -C<n>/-P<n>)", value
+        )
+    return text
+
+
+def _node(value: object, at: At, kind: Literal["pop", "rec"], parents: Mapping[str, str]) -> Node:
+    parsers: dict[str, Parse] = {
+        "id": _pop_id if kind == "pop" else string,
+        "city": string,
+        "latitude": number(-90, 90),
+        "longitude": number(-180, 180),
+        "port": _port,
+        "cache_size": size,
+        "max_object_size": size,
+        "eviction": choice("lru", "lfu", "fifo"),
+    }
+    if kind == "pop":  # a PoP's parent is a regional cache; none means the origin
+        parsers["parent"] = reference("a regional cache id", parents)
+    required = ("id", "city", "latitude", "longitude", "port")
+    node = Node(kind=kind, **table_fields(value, at, parsers, required))
+    if node.port > 65535 - 1000:
+        raise at.field("port").wrong("a port up to 64535 (the admin API listens 1000 above)",
+                                     node.port)
+    if node.max_object_size > node.cache_size:
+        raise at.field("max_object_size").wrong(
+            f"a size no larger than cache_size ({node.cache_size} bytes)", node.max_object_size
+        )
+    return node
+
+
+def _unique(value: object, at: At, seen: dict[Any, str], what: str) -> None:
+    """Ids and ports are used once; `seen` maps each to the key path that took it first."""
+    if value in seen:
+        raise at.wrong(f"{what} not already used by {seen[value]}", value)
+    seen[value] = at.key
+
+
+_TOP_LEVEL = (
+    "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
+    "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
+    "host", "origin_server", "log_dir",
+)
+_REQUIRED = ("distribution", "origins", "default_behavior", "pops")
+
+
+def parse_config(data: dict[str, Any], source: str) -> Config:
+    """Build a Config from a parsed TOML document; `source` names the file in errors."""
+    from edge.managed_policies import (  # built from the dataclasses above
+        MANAGED_CACHE_POLICIES,
+        MANAGED_ORIGIN_REQUEST_POLICIES,
+    )
+
+    top = At(source)
+    table_keys(data, top, _TOP_LEVEL, _REQUIRED)
+    ids: dict[Any, str] = {}  # origins, groups and nodes share one id space
+    ports: dict[Any, str] = {}
+    origins = _origins(data["origins"], top.field("origins"), ids)
+    groups = _origin_groups(data.get("origin_groups", []), top.field("origin_groups"), origins, ids)
+    names = _Names(
+        targets={**{o: o for o in origins}, **{g: g for g in groups}},
+        cache_policies=_policies(
+            data.get("cache_policies", {}), top.field("cache_policies"),
+            MANAGED_CACHE_POLICIES, _cache_policy,
+        ),
+        origin_request_policies=_policies(
+            data.get("origin_request_policies", {}), top.field("origin_request_policies"),
+            MANAGED_ORIGIN_REQUEST_POLICIES, _origin_request_policy,
+        ),
+    )
+    distribution = Distribution(
+        origins=origins,
+        origin_groups=groups,
+        behaviors=_behaviors(data, top, names),
+        custom_error_responses=_custom_error_responses(
+            data.get("custom_error_responses", []), top.field("custom_error_responses")
+        ),
+        **table_fields(data["distribution"], top.field("distribution"), {
+            "id": string,
+            "domain_name": string,
+            "cache_semantics": choice("cloudfront", "rfc9111"),
+            "no_store_with_min_ttl": choice("min_ttl", "stale_if_unreachable"),
+        }, ("id", "domain_name")),
+    )
+    nodes = _nodes(data, top, ids, ports)
+    origin_server = None
+    if "origin_server" in data:
+        at = top.field("origin_server")
+        origin_server = OriginServer(**table_fields(data["origin_server"], at, {"port": _port}))
+        _unique(origin_server.port, at.field("port"), ports, "a port")
+    return Config(
+        distribution=distribution,
+        nodes=nodes,
+        origin_server=origin_server,
+        source=source,
+        **{k: string(data[k], top.field(k)) for k in ("host", "log_dir") if k in data},
+    )
+
+
+_port = integer(1, 65535)
+
+
+def _origins(value: object, at: At, ids: dict[Any, str]) -> dict[str, Origin]:
+    origins: dict[str, Origin] = {}
+    for i, body in enumerate(array_of_tables(value, at, 25)):
+        origin = Origin(**table_fields(body, at.item(i), {
+            "id": string,
+            "url": _origin_url,
+            "connection_timeout": number(1, 10),  # spec §2.3
+            "response_timeout": number(1, 120),
+            "connection_attempts": integer(1, 3),
+            "keepalive_timeout": number(1, 120),
+            "custom_headers": _custom_headers,
+        }, ("id", "url")))
+        _unique(origin.id, at.item(i).field("id"), ids, "an id")
+        origins[origin.id] = origin
+    if not origins:
+        raise at.fail("at least one origin", "none")
+    return origins
+
+
+_FAILOVER_CODES = frozenset({400, 403, 404, 416, 500, 502, 503, 504})  # spec §6.2
+
+
+def _failover_codes(value: object, at: At) -> frozenset[int]:
+    if not isinstance(value, list) or not value:
+        raise at.wrong("a non-empty array of status codes", value)
+    return frozenset(status(_FAILOVER_CODES)(v, at.item(i)) for i, v in enumerate(value))
+
+
+def _origin_groups(
+    value: object, at: At, origins: dict[str, Origin], ids: dict[Any, str]
+) -> dict[str, OriginGroup]:
+    member = reference("an origin id", {o: o for o in origins})
+    groups: dict[str, OriginGroup] = {}
+    for i, body in enumerate(array_of_tables(value, at, 10)):
+        group = OriginGroup(**table_fields(body, at.item(i), {
+            "id": string,
+            "primary": member,
+            "secondary": member,
+            "failover_status_codes": _failover_codes,
+        }, ("id", "primary", "secondary")))
+        _unique(group.id, at.item(i).field("id"), ids, "an id")
+        if group.secondary == group.primary:
+            raise at.item(i).field("secondary").wrong("an origin other than primary", group.primary)
+        groups[group.id] = group
+    return groups
+
+
+def _behaviors(data: dict[str, Any], top: At, names: _Names) -> tuple[Behavior, ...]:
+    """The ordered behaviors, then the default one as the last, with pattern "*" (spec §4.1)."""
+    at = top.field("behaviors")
+    behaviors = []
+    patterns: dict[Any, str] = {"*": "default_behavior"}
+    for i, body in enumerate(array_of_tables(data.get("behaviors", []), at, 75)):
+        behavior = _behavior(body, at.item(i), names, None)
+        _unique(behavior.path_pattern, at.item(i).field("path_pattern"), patterns, "a pattern")
+        behaviors.append(behavior)
+    behaviors.append(_behavior(data["default_behavior"], top.field("default_behavior"), names, "*"))
+    return tuple(behaviors)
+
+
+def _custom_error_responses(value: object, at: At) -> dict[int, CustomErrorResponse]:
+    errors: dict[int, CustomErrorResponse] = {}
+    codes: dict[Any, str] = {}
+    for i, body in enumerate(array_of_tables(value, at, len(_ERROR_CODES))):
+        error = _custom_error_response(body, at.item(i))
+        _unique(error.error_code, at.item(i).field("error_code"), codes, "an error code")
+        errors[error.error_code] = error
+    return errors
+
+
+_NODE_SECTIONS: tuple[tuple[str, Literal["pop", "rec"]], ...] = (
+    ("regional_caches", "rec"),  # first: PoPs name them as parents
+    ("pops", "pop"),
+)
+
+
+def _nodes(
+    data: dict[str, Any], top: At, ids: dict[Any, str], ports: dict[Any, str]
+) -> dict[str, Node]:
+    nodes: dict[str, Node] = {}
+    for section, kind in _NODE_SECTIONS:
+        at = top.field(section)
+        recs = {n: n for n in nodes}
+        for i, body in enumerate(array_of_tables(data.get(section, []), at)):
+            node = _node(body, at.item(i), kind, recs)
+            _unique(node.id, at.item(i).field("id"), ids, "an id")
+            _unique(node.port, at.item(i).field("port"), ports, "a port")
+            nodes[node.id] = node
+    if not any(n.kind == "pop" for n in nodes.values()):
+        raise top.field("pops").fail("at least one PoP", "none")
+    return nodes
+
+
+_TOML_POSITION = re.compile(
+    r"(?P<problem>.*) \(at (?P<where>line \d+, column \d+|end of document)\)"
+)
+
+
+def load_config(path: str | None = None) -> Config:
+    """Read and check a config file; None reads the embedded default world."""
+    source = default_config_path() if path is None else path
+    try:
+        with open(source, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(source, "", "an existing TOML file", "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(source, "", "a TOML file", "a directory") from None
+    except OSError as e:
+        raise ConfigError(source, "", "a readable TOML file", e.strerror or str(e)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(source, f"byte {e.start}", "UTF-8 text", "other bytes") from None
+    except tomllib.TOMLDecodeError as e:
+        m = _TOML_POSITION.fullmatch(str(e))
+        where, problem = (m["where"], m["problem"]) if m else ("", str(e))
+        raise ConfigError(source, where, "valid TOML", f"syntax error: {problem}") from None
+    return parse_config(data, source)
+
+
+def default_config_path() -> str:
+    """The embedded default world (`edge/defaults/edgesim.toml`), shipped as package data."""
+    return str(resources.files("edge") / "defaults" / "edgesim.toml")
+
+
+def with_origin(config: Config, url: str) -> Config:
+    """The world of `config` in front of the user's own app (`edgesim up --origin URL`).
+
+    One origin `app`, one default behavior that honours the app's own Cache-Control (nothing is
+    cached that the app does not mark cacheable) and forwards everything but Host, and no
+    sample origin server.
+    """
+    from edge.managed_policies import (  # built from the dataclasses above
+        MANAGED_CACHE_POLICIES,
+        MANAGED_ORIGIN_REQUEST_POLICIES,
+    )
+
+    at = At("command line", "--origin")
+    app = Origin("app", _origin_url(url, at))
+    parts = urlsplit(app.url)
+    for node in config.nodes.values():
+        if parts.port == node.port and _is_local(parts.hostname or "", config.host):
+            raise at.wrong(f"an address other than edgesim's own {node.id} (:{node.port})", url)
+    behavior = Behavior(
+        path_pattern="*",
+        target_origin=app.id,
+        cache_policy=MANAGED_CACHE_POLICIES["UseOriginCacheControlHeaders-QueryStrings"],
+        origin_request_policy=MANAGED_ORIGIN_REQUEST_POLICIES["AllViewerExceptHostHeader"],
+        allowed_methods=ALL_METHODS,
+        compress=True,
+    )
+    distribution = replace(
+        config.distribution, origins={app.id: app}, origin_groups={}, behaviors=(behavior,)
+    )
+    return replace(config, distribution=distribution, origin_server=None)
+
+
+def _is_local(host: str, bind_host: str) -> bool:
+    """Would a request to `host` reach a node bound to `bind_host` on this machine?"""
+    if host in (bind_host, "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
