@@ -221,6 +221,45 @@ def cmd_invalidate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_geo(args: argparse.Namespace) -> int:
+    """Where an IP or a city is, which PoPs would serve it and how far they are."""
+    import ipaddress
+
+    from edge.geo.cities import Cities, ip_for
+    from edge.geo.locations import GeoDatabase
+    from edge.geo.nearest import nearest
+
+    config = _config(args)
+    query = args.query
+    try:
+        ipaddress.ip_address(query)
+    except ValueError:
+        city = Cities.load().find(query)
+        if city is None:
+            print(f"edgesim: no city matches {query!r} (try 'Tokyo', 'Springfield, US', "
+                  "'Sao Paulo')", file=sys.stderr)
+            return 1
+        ip = ip_for(city)
+    else:
+        ip = query
+    with GeoDatabase.open() as db:
+        where = db.lookup(ip)
+    if where is None or where.latitude is None or where.longitude is None:
+        print(f"edgesim: {ip} is not in the simulated world (it has 198.18.0.0/15 and "
+              "2001:db8::/32)", file=sys.stderr)
+        return 1
+    region = f", {where.region_name}" if where.region_name else ""
+    print(f"{ip}: {where.city}{region}, {where.country_name} ({where.country_code})")
+    print(f"  latitude {where.latitude}, longitude {where.longitude}, time zone "
+          f"{where.time_zone}, ASN {where.asn}")
+    print("  nearest PoPs (simulated round-trip time):")
+    ranked = nearest(config.pops, (where.latitude, where.longitude),
+                     key=lambda n: (n.latitude, n.longitude))
+    for pop, rtt in ranked[:5]:
+        print(f"    {pop.id:<12} {pop.city:<20} {rtt:7.1f} ms")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -273,6 +312,11 @@ def parser() -> argparse.ArgumentParser:
     origin.add_argument("--host", default="127.0.0.1")
     origin.add_argument("--port", type=_port, default=8000)
     origin.set_defaults(func=cmd_origin)
+
+    geo = sub.add_parser("geo", help="locate an IP or a city; nearest PoPs and their RTTs")
+    with_config(geo)
+    geo.add_argument("query", metavar="IP|CITY")
+    geo.set_defaults(func=cmd_geo)
 
     inv = sub.add_parser("invalidate", help="purge paths on every node (trailing * only)")
     inv.add_argument("paths", nargs="+", metavar="PATH")

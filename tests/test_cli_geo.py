@@ -1,0 +1,34 @@
+"""`edgesim geo IP|CITY`: the location, nearest PoPs with RTTs, and an IP in the city."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge.cli import main
+
+
+def test_city_prints_an_ip_inside_it_and_pops_nearest_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["geo", "Frankfurt"]) == 0
+    out = capsys.readouterr().out
+    first_line, *rest = out.splitlines()
+    assert first_line.startswith("198.18.") and "Frankfurt" in first_line and "(DE)" in first_line
+    pops = [line.split()[0] for line in rest if line.startswith("    ")]
+    assert pops == ["FRA56-C1", "IAD89-C1"]
+
+
+def test_ip_of_a_city_gives_the_same_city(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["geo", "Sao Paulo"]) == 0
+    ip = capsys.readouterr().out.split(":", 1)[0]
+    assert main(["geo", ip]) == 0
+    assert "São Paulo" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("query", ["8.8.8.8", "Atlantis"])
+def test_unknown_place_is_a_clear_error(
+    query: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["geo", query]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("edgesim: ") and "Traceback" not in err
