@@ -1,0 +1,124 @@
+"""A function's log in Lambda's format: START, the handler's output, END, REPORT.
+
+Lines are formatted by pure functions; `FunctionLog` buffers them like the access log does,
+so the request path does no file I/O. The file is named after the function's log group,
+`/aws/lambda/us-east-1.<name>` (spec §2.4).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from edge.runtime.execution import Cause, ExecutionFailed
+
+__all__ = [
+    "FunctionLog",
+    "Report",
+    "end_line",
+    "error_text",
+    "invocation_text",
+    "log_file_name",
+    "report_line",
+    "start_line",
+]
+
+_FLUSH_AT = 64 * 1024  # characters buffered before a write without waiting for flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The numbers of one invocation, as its REPORT line gives them."""
+
+    request_id: str
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None  # cold starts only
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def report_line(report: Report) -> str:
+    """Tab-separated, as Lambda writes it."""
+    fields = [
+        f"REPORT RequestId: {report.request_id}",
+        f"Duration: {report.duration_ms:.2f} ms",
+        f"Billed Duration: {report.billed_duration_ms} ms",
+        f"Memory Size: {report.memory_size_mb} MB",
+        f"Max Memory Used: {report.max_memory_used_mb} MB",
+    ]
+    if report.init_duration_ms is not None:
+        fields.append(f"Init Duration: {report.init_duration_ms:.2f} ms")
+    return "\t".join(fields)
+
+
+def error_text(failure: ExecutionFailed, request_id: str, now: float) -> str:
+    """What Lambda's runtime logs for a failed invocation, without a final line break."""
+    if failure.cause is Cause.TIMEOUT:
+        return f"{_timestamp(now)} {request_id} {failure.message}"
+    if failure.cause in (Cause.EXIT, Cause.OUT_OF_MEMORY):
+        return f"RequestId: {request_id} Error: {failure.message}\n{failure.error_type}"
+    text = f"[ERROR] {failure.error_type}: {failure.message}"
+    if failure.trace:
+        text += "\nTraceback (most recent call last):\n" + failure.trace.rstrip("\n")
+    return text
+
+
+def invocation_text(version: str, report: Report, output: str, error: str = "") -> str:
+    """The lines one invocation adds to the log, each ending with a line break."""
+    parts = [start_line(report.request_id, version), "\n", output]
+    if output and not output.endswith("\n"):
+        parts.append("\n")
+    if error:
+        parts += [error, "\n"]
+    parts += [end_line(report.request_id), "\n", report_line(report), "\n"]
+    return "".join(parts)
+
+
+def log_file_name(function_name: str) -> str:
+    return f"us-east-1.{function_name}.log"
+
+
+def _timestamp(now: float) -> str:
+    whole = int(now)
+    milliseconds = int((now - whole) * 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{milliseconds:03d}Z"
+
+
+class FunctionLog:
+    """One function's log file on this node; the node flushes it every second and on exit."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file: TextIO = path.open("a", encoding="utf-8", newline="\n")
+        self._pending: list[str] = []
+        self._pending_chars = 0
+
+    def write(self, text: str) -> None:
+        if self._file.closed:
+            raise ValueError("function log is closed")
+        self._pending.append(text)
+        self._pending_chars += len(text)
+        if self._pending_chars > _FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending, self._pending_chars = self._pending, [], 0
+        self._file.write("".join(pending))
+        self._file.flush()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.flush()
+            self._file.close()

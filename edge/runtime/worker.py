@@ -1,0 +1,162 @@
+"""An execution environment's process: import the handler once, then serve one event at a time.
+
+Started as `python -m edge.runtime.worker FD`, FD being its end of a Unix socket pair. The node
+sends an init frame (handler, function settings, import path); the worker caps its address
+space, imports the handler and answers `ready`, then for each `invoke` frame streams the
+handler's output as `output` frames and ends with one `return` or `error` frame. When the
+handler calls `sys.exit` the worker exits with its code, as Lambda's runtime does, and the
+node sees the environment die. Only the standard library is loaded, to keep cold starts short.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from edge.runtime import capture
+from edge.runtime.context import Context
+from edge.runtime.framing import pack, unpack
+from edge.runtime.handler import (
+    Exited,
+    Handler,
+    HandlerSpec,
+    InitError,
+    Raised,
+    Returned,
+    call,
+    load,
+)
+
+MB = 1024 * 1024
+
+
+class _Channel:
+    """Blocking frames over the socket: the worker has nothing else to do while it waits."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def receive(self) -> Any:
+        """The next message, or None once the node has closed its end."""
+        while (message := next(unpack(self._buffer), None)) is None:
+            chunk = self._sock.recv(1 << 16)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        return message
+
+    def send(self, message: Any) -> None:
+        self._sock.sendall(pack(message))
+
+    def send_frame(self, frame: bytes) -> None:
+        self._sock.sendall(frame)
+
+    def send_output(self, text: str) -> None:
+        self.send(["output", text])
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the node's to handle
+    channel = _Channel(socket.socket(fileno=int(sys.argv[1])))
+    init = channel.receive()
+    if init is None:
+        return 0
+    settings = init[1]
+    spec = HandlerSpec.parse(settings["handler"])
+    sys.path[:] = settings["sys_path"]
+    if spec.path is not None:  # the handler's folder plays Lambda's task root
+        sys.path.insert(0, os.path.dirname(os.path.abspath(spec.path)))
+    _limit_address_space(settings["memory_size"])
+    capture.install()
+    token = capture.current.set(capture.Capture("", channel.send_output))
+    loaded = load(spec)
+    sys.stdout.flush()
+    capture.current.reset(token)
+    if isinstance(loaded, InitError):
+        channel.send(["init_error", loaded.error_type, loaded.message, loaded.trace])
+        return 1
+    channel.send(["ready"])
+    return _serve(channel, loaded, settings)
+
+
+def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int:
+    while (message := channel.receive()) is not None:
+        _, request_id, deadline, event = message
+        output = capture.Capture(request_id, channel.send_output)
+        token = capture.current.set(output)
+        context = Context(
+            function_name=settings["function_name"],
+            function_version=settings["function_version"],
+            memory_size=settings["memory_size"],
+            aws_request_id=request_id,
+            log_stream_name=settings["log_stream_name"],
+            deadline=deadline,
+        )
+        started = time.perf_counter()
+        outcome = call(handler, event, context)
+        duration_ms = (time.perf_counter() - started) * 1000
+        output.flush()
+        capture.current.reset(token)
+        memory = _max_memory_used_mb()
+        match outcome:
+            case Returned(value):
+                try:
+                    frame = pack(["return", value, duration_ms, memory])
+                except (TypeError, ValueError) as error:  # Lambda marshals the value as JSON
+                    frame = pack(
+                        [
+                            "error",
+                            "Marshal",
+                            "Runtime.MarshalError",
+                            f"Unable to marshal response: {error}",
+                            "",
+                            duration_ms,
+                            memory,
+                        ]
+                    )
+                channel.send_frame(frame)
+            case Raised(error_type, text, trace) as raised if raised.out_of_memory:
+                channel.send(
+                    [
+                        "error",
+                        "OutOfMemory",
+                        "Runtime.OutOfMemory",
+                        f"memory size of {settings['memory_size']} MB exceeded "
+                        f"({': '.join(filter(None, (error_type, text)))})",
+                        trace,
+                        duration_ms,
+                        memory,
+                    ]
+                )
+                return 1  # Lambda would have killed the environment
+            case Raised(error_type, text, trace):
+                channel.send(["error", "Unhandled", error_type, text, trace, duration_ms, memory])
+            case Exited(code):
+                return code
+    return 0
+
+
+def _limit_address_space(memory_size: int) -> None:
+    """Allow `memory_size` MB of address space on top of what the interpreter has mapped.
+
+    RLIMIT_AS bounds virtual, not resident, memory: an approximation of Lambda's limit that
+    errs strict for code reserving address space it never touches (thread stacks, arenas).
+    """
+    with open("/proc/self/status") as status:
+        mapped = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    limit = mapped + memory_size * MB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _max_memory_used_mb() -> int:
+    return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # KiB on Linux
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,6 @@
+def handler(event, context):
+    return helper()
+
+
+def helper():
+    raise ValueError("something broke")
