@@ -8,6 +8,7 @@ gzips them) so that `tail -f` works, and writes are buffered so the request path
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,9 @@ _SAFE_STEM = _SAFE + "%"
 # search is far cheaper than `quote` rebuilding a value it leaves unchanged.
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9_.~\-!$&'()*+,/:;=?@\[\]]")
 _STEM_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9_.~\-!$&'()*+,/:;=?@\[\]%]")
+# The bytes a line rendered raw may hold when no field needs encoding: those letters, digits and
+# safe characters, and the tabs between fields. Deleting them all from a line leaves nothing.
+_UNENCODED = (string.ascii_letters + string.digits + "_.~-" + _SAFE + "\t").encode()
 
 
 class _Codec(NamedTuple):
@@ -151,6 +155,7 @@ _HEADER = f"#Version: 1.0\n#Fields: {' '.join(FIELDS)}\n"
 _FLUSH_AT = 64 * 1024  # characters buffered before a write without waiting for flush()
 _VALUES = attrgetter(*(attribute for _, attribute, _ in _COLUMNS))  # fields 3-33 in one call
 _FORMATS = tuple(codec.format for _, _, codec in _COLUMNS)
+_TABS = len(_COLUMNS) - 1
 
 
 def _date_and_time(second: int) -> str:
@@ -159,6 +164,25 @@ def _date_and_time(second: int) -> str:
 
 
 def _line(record: AccessLogRecord, date_and_time: str) -> str:
+    r = record
+    # Most lines have nothing to encode: rendered raw in one go, a single search over the whole
+    # line shows whether that is so (a tab inside a value shows as one tab too many).
+    raw = (
+        f"{r.x_edge_location or '-'}\t{r.sc_bytes}\t{r.c_ip or '-'}\t{r.cs_method or '-'}\t"
+        f"{r.cs_host or '-'}\t{r.cs_uri_stem or '-'}\t{r.sc_status:03d}\t{r.cs_referer or '-'}\t"
+        f"{r.cs_user_agent or '-'}\t{r.cs_uri_query or '-'}\t{r.cs_cookie or '-'}\t"
+        f"{r.x_edge_result_type or '-'}\t{r.x_edge_request_id or '-'}\t{r.x_host_header or '-'}\t"
+        f"{r.cs_protocol or '-'}\t{r.cs_bytes}\t{r.time_taken:.3f}\t{r.x_forwarded_for or '-'}\t"
+        f"{r.ssl_protocol or '-'}\t{r.ssl_cipher or '-'}\t{r.x_edge_response_result_type or '-'}\t"
+        f"{r.cs_protocol_version or '-'}\t{r.fle_status or '-'}\t"
+        f"{'-' if r.fle_encrypted_fields is None else r.fle_encrypted_fields}\t{r.c_port}\t"
+        f"{r.time_to_first_byte:.3f}\t{r.x_edge_detailed_result_type or '-'}\t"
+        f"{r.sc_content_type or '-'}\t{'-' if r.sc_content_len is None else r.sc_content_len}\t"
+        f"{'-' if r.sc_range_start is None else r.sc_range_start}\t"
+        f"{'-' if r.sc_range_end is None else r.sc_range_end}"
+    )
+    if raw.isascii() and not raw.encode().translate(None, _UNENCODED) and raw.count("\t") == _TABS:
+        return date_and_time + "\t" + raw
     values = [fmt(value) for fmt, value in zip(_FORMATS, _VALUES(record), strict=True)]
     return date_and_time + "\t" + "\t".join(values)
 
@@ -194,9 +218,11 @@ class AccessLog:
         self._open_hour = -1
         self._file: TextIO | None = None
         self._closed = False
-        # Lines come in bursts within one second: its date and time are formatted once.
+        # Lines come in bursts within one second: its date and time are formatted once, and
+        # its hour's list of pending lines looked up once.
         self._second = -1
         self._date_and_time = ""
+        self._lines: list[str] = []
 
     def write(self, record: AccessLogRecord) -> None:
         if self._closed:
@@ -204,8 +230,9 @@ class AccessLog:
         second = int(record.time)
         if second != self._second:
             self._second, self._date_and_time = second, _date_and_time(second)
+            self._lines = self._pending.setdefault(second // 3600, [])
         line = _line(record, self._date_and_time) + "\n"
-        self._pending.setdefault(second // 3600, []).append(line)
+        self._lines.append(line)
         self._pending_chars += len(line)
         if self._pending_chars > _FLUSH_AT:
             self.flush()
@@ -213,6 +240,7 @@ class AccessLog:
     def flush(self) -> None:
         """Write buffered lines to the file of the hour each request finished in."""
         pending, self._pending, self._pending_chars = self._pending, {}, 0
+        self._second = -1  # its list of lines is now written: the next line starts a new one
         for hour in sorted(pending):
             lines = "".join(pending[hour])
             if hour >= self._open_hour:

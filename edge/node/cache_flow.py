@@ -22,7 +22,8 @@ from edge.node.collapse import Lead
 from edge.node.context import NodeContext
 from edge.node.exchange import Exchange, Reply
 from edge.node.outcome import Outcome, outcome_from_x_cache
-from edge.node.replies import entry_reply, generated_error
+from edge.node.prepared import prepare_hit
+from edge.node.replies import entry_reply, generated_error, hit_reply
 from edge.node.response_headers import stored_headers
 from edge.node.upstream import UpstreamError, UpstreamResponse
 
@@ -69,7 +70,7 @@ def _collapses(behavior: Behavior) -> bool:
 def _hit(ctx: NodeContext, ex: Exchange, entry: CachedResponse, age: float) -> Reply:
     ex.outcome = Outcome.ERROR if entry.status >= 400 else Outcome.HIT
     ex.hit_layer = ctx.layer
-    return entry_reply(entry, age, ex.head)
+    return hit_reply(entry, age, ex.head)
 
 
 def _refresh_in_background(
@@ -194,6 +195,7 @@ async def _store(
         uri=ex.uri,
         vary=vary,
         variant=variant or "",
+        prepared=prepare_hit(ctx, behavior, status, upstream.reason, headers, body),
     )
     if variant is not None:
         ctx.store.store(key, entry)
@@ -266,6 +268,7 @@ def _refreshed(
         storage=storage or entry.storage,
         initial_age=_initial_age(ctx, upstream, request_time, response_time),
         response_time=response_time,
+        prepared=prepare_hit(ctx, behavior, entry.status, entry.reason, merged, entry.body),
     )
     if storage is None:
         ctx.store.remove(key, entry.variant)

@@ -6,10 +6,11 @@ viewer module turns the final `Reply` into bytes, response headers and one acces
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from multidict import CIMultiDict
 
+from edge.cache.entry import PreparedHit
 from edge.config import Behavior
 from edge.http.message import RequestHead
 from edge.node.outcome import Outcome
@@ -18,7 +19,11 @@ from edge.node.upstream import Timing, UpstreamResponse
 
 @dataclass(slots=True)
 class Reply:
-    """What to send: a whole body, or a body streamed from upstream (after `prefix`)."""
+    """What to send: a whole body, or a body streamed from upstream (after `prefix`).
+
+    A hit with `prepared` has its headers already serialized there (`headers` stays empty): the
+    viewer module only adds the per-request lines, `age` among them.
+    """
 
     status: int
     reason: str
@@ -27,6 +32,8 @@ class Reply:
     stream: UpstreamResponse | None = None
     prefix: bytes = b""
     generated: bool = False  # made by CloudFront itself (error page): `Server: CloudFront`
+    prepared: PreparedHit | None = None
+    age: int = 0  # whole seconds, for `Age` on a prepared hit
 
 
 @dataclass(slots=True)
@@ -47,7 +54,6 @@ class Exchange:
     upstream_timing: Timing | None = None
     first_byte_ms: float = 0.0
     bytes_in: int = 0
-    extra_timing: list[str] = field(default_factory=list)
 
     def from_upstream(self, response: UpstreamResponse) -> None:
         self.upstream_layer = response.target.layer

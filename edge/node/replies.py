@@ -18,6 +18,19 @@ from edge.node.error_page import error_page
 from edge.node.exchange import Reply
 
 
+def hit_reply(entry: CachedResponse, age: float, head: RequestHead) -> Reply:
+    """A reply from the cache; a plain GET (no validators, no Range) gets the prepared hit.
+
+    Those are the requests `entry_reply` answers with the whole stored object and headers.
+    """
+    headers = head.headers
+    if (entry.prepared is not None and head.method == "GET" and "Range" not in headers
+            and "If-None-Match" not in headers and "If-Modified-Since" not in headers):
+        return Reply(entry.status, entry.reason, CIMultiDict(), body=entry.body,
+                     prepared=entry.prepared, age=int(age))
+    return entry_reply(entry, age, head)
+
+
 def entry_reply(
     entry: CachedResponse, age: float, head: RequestHead, *, from_cache: bool = True
 ) -> Reply:

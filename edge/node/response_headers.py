@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from multidict import CIMultiDict
 
+from edge.config import Behavior
+from edge.http.forwarding import viewer_vary
 from edge.http.message import Headers
+from edge.node.context import NodeContext
 from edge.node.identity import is_cloudfront_via
 
 HOP_BY_HOP = frozenset(
@@ -52,3 +55,25 @@ def stored_headers(
                     continue
         kept.add(name, value)
     return kept
+
+
+def edge_headers(
+    ctx: NodeContext, behavior: Behavior | None, headers: CIMultiDict[str], x_cache: str, *,
+    generated: bool,
+) -> None:
+    """What CloudFront adds to a response that is the same for every request of it (spec §5.1).
+
+    The request id, `Age` and `Server-Timing` are the viewer's own; everything here can also be
+    applied once to a stored object's headers (`edge.node.prepared`).
+    """
+    if behavior is not None and ctx.semantics.name == "cloudfront" and "Vary" in headers:
+        vary = viewer_vary(headers["Vary"], behavior)
+        headers.popall("Vary")
+        if vary:
+            headers["Vary"] = vary
+    if generated or "Server" not in headers:
+        headers["Server"] = "CloudFront"
+    headers["X-Cache"] = x_cache
+    via = headers.get("Via")
+    headers["Via"] = f"{via}, {ctx.via}" if via else ctx.via
+    headers["X-Amz-Cf-Pop"] = ctx.node.id

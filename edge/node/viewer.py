@@ -15,7 +15,6 @@ from itertools import chain
 from aiohttp import HttpVersion10, HttpVersion11, web
 
 from edge.config import ALL_METHODS, Behavior
-from edge.http.forwarding import viewer_vary
 from edge.http.message import RequestHead
 from edge.node.access_log import AccessLogRecord
 from edge.node.cache_flow import serve_cacheable
@@ -25,7 +24,9 @@ from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
 from edge.node.identity import is_cloudfront_via, new_request_id
 from edge.node.outcome import Outcome
+from edge.node.prepared import PreparedResponse, hit_bytes
 from edge.node.replies import generated_error
+from edge.node.response_headers import edge_headers
 from edge.node.upstream import UpstreamError
 
 MAX_URL = 8192  # spec §0 step 2
@@ -66,12 +67,13 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
         client_ip=client_ip,
         client_port=port,
         via=incoming_via or ctx.via,
+        # Positional: a frozen dataclass's keyword arguments cost a request a little more.
         head=RequestHead(
-            method=request.method,
-            path=url.raw_path,
-            query=url.raw_query_string,
-            headers=request.headers,
-            http_version=_HTTP_VERSIONS.get(version) or f"{version.major}.{version.minor}",
+            request.method,
+            url.raw_path,
+            url.raw_query_string,
+            request.headers,
+            _HTTP_VERSIONS.get(version) or f"{version.major}.{version.minor}",
         ),
         received_at=ctx.clock(),
         started=time.perf_counter(),
@@ -118,17 +120,7 @@ async def route(ctx: NodeContext, ex: Exchange, request: web.BaseRequest) -> Rep
 def viewer_headers(ctx: NodeContext, ex: Exchange, reply: Reply) -> None:
     """Step 9: the headers CloudFront adds to every response (spec §5.1)."""
     headers = reply.headers
-    if ex.behavior is not None and ctx.semantics.name == "cloudfront" and "Vary" in headers:
-        vary = viewer_vary(headers["Vary"], ex.behavior)
-        headers.popall("Vary")
-        if vary:
-            headers["Vary"] = vary
-    if reply.generated or "Server" not in headers:
-        headers["Server"] = "CloudFront"
-    headers["X-Cache"] = ex.outcome.x_cache
-    via = headers.get("Via")
-    headers["Via"] = f"{via}, {ctx.via}" if via else ctx.via
-    headers["X-Amz-Cf-Pop"] = ctx.node.id
+    edge_headers(ctx, ex.behavior, headers, ex.outcome.x_cache, generated=reply.generated)
     headers["X-Amz-Cf-Id"] = ex.request_id
     headers.add("Server-Timing", server_timing(ctx, ex))
 
@@ -144,6 +136,22 @@ def server_timing(ctx: NodeContext, ex: Exchange) -> str:
                     f"cdn-upstream-connect;dur={t.connect_ms:.0f},"
                     f"cdn-upstream-fbl;dur={t.first_byte_ms:.0f}")
     return f"{metrics},cdn-downstream-fbl;dur={(time.perf_counter() - ex.started) * 1000:.0f}"
+
+
+async def send_prepared(
+    ctx: NodeContext, request: web.BaseRequest, ex: Exchange, reply: Reply
+) -> tuple[web.StreamResponse, int]:
+    """Write a prepared hit (step 9 is in its bytes); returns the response and the body bytes."""
+    assert reply.prepared is not None
+    data = hit_bytes(request, reply.prepared, reply.age, ex.request_id, server_timing(ctx, ex),
+                     reply.body)
+    response = PreparedResponse(reply.status, reply.reason, data, request.keep_alive)
+    try:
+        await response.prepare(request)
+        ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
+    except ConnectionError:
+        ex.detail = "ClientHungUpRequest"
+    return response, len(reply.body)
 
 
 async def send(
@@ -192,13 +200,13 @@ async def send(
 
 def log_record(
     ctx: NodeContext, ex: Exchange, request: web.BaseRequest, response: web.StreamResponse,
-    sent: int,
+    sent: int, content_type: str | None, content_length: int | None,
 ) -> AccessLogRecord:
-    result = ex.outcome.value
+    """The request's log line; Content-Type and length as sent (aiohttp may add them)."""
+    result = ex.outcome.result_type
     status = 0 if ex.detail == "ClientHungUpRequest" else response.status
-    response_headers = response.headers
     range_start = range_end = None
-    content_range = response_headers.get("Content-Range")
+    content_range = response.headers.get("Content-Range")
     if content_range is not None and content_range.startswith("bytes ") and "-" in content_range:
         span = content_range[6:].split("/", 1)[0]
         if "-" in span:
@@ -230,8 +238,8 @@ def log_record(
         c_port=ex.client_port,
         time_to_first_byte=ex.first_byte_ms / 1000,
         x_edge_detailed_result_type=ex.detail or result,
-        sc_content_type=response_headers.get("Content-Type"),
-        sc_content_len=response.content_length,
+        sc_content_type=content_type,
+        sc_content_len=content_length,
         sc_range_start=range_start,
         sc_range_end=range_end,
     )
@@ -251,15 +259,22 @@ def _response_size(response: web.StreamResponse, body_bytes: int) -> int:
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
     ex = start_exchange(ctx, request)
     reply = await route(ctx, ex, request)
-    if reply.status >= 400 and ctx.node.kind == "pop":
-        custom = ctx.config.distribution.custom_error_responses.get(reply.status)
-        if custom is not None:
-            reply = await with_custom_page(ctx, ex, reply, custom)
-    viewer_headers(ctx, ex, reply)
-    response, sent = await send(request, ex, reply)
+    if reply.prepared is not None:
+        response, sent = await send_prepared(ctx, request, ex, reply)
+        content_type, content_length = reply.prepared.content_type, len(reply.body)
+    else:
+        if reply.status >= 400 and ctx.node.kind == "pop":
+            custom = ctx.config.distribution.custom_error_responses.get(reply.status)
+            if custom is not None:
+                reply = await with_custom_page(ctx, ex, reply, custom)
+        viewer_headers(ctx, ex, reply)
+        response, sent = await send(request, ex, reply)
+        content_type, content_length = response.headers.get("Content-Type"), response.content_length
     ctx.stats.requests += 1
     ctx.stats.bytes_sent += sent
-    ctx.stats.results[ex.outcome.value] += 1
-    ctx.access_log.write(log_record(ctx, ex, request, response, sent))
+    ctx.stats.results[ex.outcome.result_type] += 1
+    ctx.access_log.write(
+        log_record(ctx, ex, request, response, sent, content_type, content_length)
+    )
     return response
 
