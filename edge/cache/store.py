@@ -102,9 +102,10 @@ class CacheStore:
         variant = variant_key(variants.vary)
         if variant is None:
             return None
-        entry: CachedResponse | None = self._cache.get((key, variant))
-        if entry is not None:
-            variants.hits[variant] += 1
+        if variant not in variants.entries:  # the index follows the cache: no miss to ask it
+            return None
+        entry: CachedResponse = self._cache[key, variant]  # a read: the policy's order moves
+        variants.hits[variant] += 1
         return entry
 
     def store(self, key: str, entry: CachedResponse) -> None:

@@ -14,11 +14,11 @@ accident.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
+from json.encoder import encode_basestring_ascii as _json_string
 from typing import Protocol
 
 from edge.config import CachePolicy
@@ -210,10 +210,14 @@ class CloudFrontSemantics:
                 uri = f"{uri}?{query}"
         parts = [uri]
         if policy.headers.behavior == "whitelist":  # the only header behaviour a cache policy has
-            keyed = [f"{name}={json.dumps(','.join(request.headers.getall(name)))}"
-                     for name in sorted(policy.headers.items) if name in request.headers]
-            if keyed:
-                parts.append("headers " + " ".join(keyed))
+            headers = request.headers
+            # Sorted after filtering: a request sends few of the names a policy lists.
+            present = [name for name in policy.headers.items if name in headers]
+            if present:
+                present.sort()
+                # `encode_basestring_ascii` is what `json.dumps` calls for a str, minus its checks.
+                parts.append("headers " + " ".join([
+                    f"{name}={_json_string(','.join(headers.getall(name)))}" for name in present]))
         if policy.cookies.behavior != "none" and "Cookie" in request.headers:
             cookies = sorted(
                 ((name, piece) for name, piece in cookie_pairs(request.headers)
@@ -222,7 +226,7 @@ class CloudFrontSemantics:
             )
             if cookies:
                 parts.append("cookies " + " ".join(
-                    f"{name}={json.dumps(piece.partition('=')[2])}" for name, piece in cookies))
+                    f"{name}={_json_string(piece.partition('=')[2])}" for name, piece in cookies))
         encoding = normalized_accept_encoding(request.headers, policy)
         if encoding not in (None, "identity"):
             parts.append(f"accept-encoding {encoding}")
@@ -343,7 +347,7 @@ class Rfc9111Semantics:
             return None
         # RFC 9111 §4.1: absent only matches absent, so it is written without "=".
         return " ".join(
-            f"{name}={json.dumps(_normalized_field(request_headers.getall(name)))}"
+            f"{name}={_json_string(_normalized_field(request_headers.getall(name)))}"
             if name in request_headers else name
             for name in names
         )

@@ -7,7 +7,7 @@ key collapse into one upstream fetch (spec §4.4).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -32,12 +32,23 @@ VIEWER_ONLY = ("range", "if-range", "if-match", "if-none-match", "if-modified-si
                "if-unmodified-since")
 
 
-async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) -> Reply:
+@dataclass(frozen=True, slots=True)
+class CacheMiss:
+    """What a lookup that cannot answer leaves to the fetch: the key, and any stale copy held."""
+
+    key: str
+    stale: tuple[CachedResponse, Stale] | None
+
+
+def answer_from_cache(ctx: NodeContext, ex: Exchange, behavior: Behavior) -> Reply | CacheMiss:
+    """Step 6 without I/O: a hit (or a 504 for `only-if-cached`) is answered here.
+
+    Synchronous, so that a hit, most of a node's requests, costs no coroutine of its own.
+    """
     head = ex.head
     sem = ctx.semantics
     key = sem.cache_key(head, behavior.cache_policy)
     entry = ctx.store.lookup(key, lambda vary: sem.variant_key(vary, head.headers))
-    stale: tuple[CachedResponse, Stale] | None = None
     if entry is not None:
         age = current_age(entry.initial_age, entry.response_time, ctx.clock())
         freshness = sem.freshness(head, entry.storage, age)
@@ -46,11 +57,18 @@ async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) ->
         if freshness.while_revalidate:
             _refresh_in_background(ctx, ex, behavior, key, entry)
             return _hit(ctx, ex, entry, age)
-        stale = (entry, freshness)
-    elif sem.only_if_cached(head):
+        return CacheMiss(key, (entry, freshness))
+    if sem.only_if_cached(head):
         ex.outcome = Outcome.ERROR
         return generated_error(504, ex.request_id, "The object is not in the cache.")
+    return CacheMiss(key, None)
 
+
+async def fetch_for_cache(
+    ctx: NodeContext, ex: Exchange, behavior: Behavior, miss: CacheMiss
+) -> Reply:
+    """Step 7 for what the cache could not answer: fetch (or follow a fetch in flight), store."""
+    key, stale = miss.key, miss.stale
     if not _collapses(behavior):
         return await _fetch(ctx, ex, behavior, key, stale, Lead(None))
     shared = await ctx.collapser.follow(key)
@@ -60,6 +78,14 @@ async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) ->
                                                        ctx.clock()))
     with ctx.collapser.leading(key) as lead:
         return await _fetch(ctx, ex, behavior, key, stale, lead)
+
+
+async def serve_cacheable(ctx: NodeContext, ex: Exchange, behavior: Behavior) -> Reply:
+    """Steps 6–7 in one call, for a request that has no faster path to take (an error page)."""
+    answer = answer_from_cache(ctx, ex, behavior)
+    if isinstance(answer, CacheMiss):
+        return await fetch_for_cache(ctx, ex, behavior, answer)
+    return answer
 
 
 def _collapses(behavior: Behavior) -> bool:

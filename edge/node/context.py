@@ -77,6 +77,8 @@ class NodeContext:
     origin_routes: dict[str, Route]  # by behavior target id (origin or origin group)
     parent: Target | None
     via: str
+    layer: str  # this node's name in Server-Timing `cdn-hit-layer` (spec §5.1)
+    pop_timing: str  # Server-Timing's `cdn-pop` metric and the start of `cdn-rid`, made once
     collapser: Collapser[CachedResponse] = field(default_factory=Collapser)
     stats: NodeStats = field(default_factory=NodeStats)
     background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -111,12 +113,9 @@ class NodeContext:
             origin_routes=routes,
             parent=parent_target(config, parent) if parent else None,
             via=via_token(node.id),
+            layer="EDGE" if node.kind == "pop" else "REC",
+            pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
         )
-
-    @property
-    def layer(self) -> str:
-        """This node's name in Server-Timing `cdn-hit-layer` (spec §5.1)."""
-        return "EDGE" if self.node.kind == "pop" else "REC"
 
     def error_caching_min_ttl(self, status: int) -> int | None:
         custom = self.config.distribution.custom_error_responses.get(status)

@@ -42,7 +42,6 @@ class Exchange:
     client_ip: str
     client_port: int
     head: RequestHead
-    received_at: float  # node clock
     started: float  # perf_counter, for time-taken
     via: str  # the Via token this request carries upstream (a REC keeps its PoP's)
     behavior: Behavior | None = None

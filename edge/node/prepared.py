@@ -26,6 +26,7 @@ from edge.node.response_headers import edge_headers
 # to aiohttp, which raises, as it does for any other response.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _NO_BODY_STATUSES = frozenset({204, 304})  # RFC 9110 §6.4.1
+_STATUS_LINE_START = {HttpVersion11: b"HTTP/1.1", HttpVersion10: b"HTTP/1.0"}
 
 
 def prepare_hit(
@@ -67,24 +68,24 @@ def hit_bytes(
         connection = "Connection: close\r\n"
     own = (f"Age: {age}\r\nX-Amz-Cf-Id: {request_id}\r\nServer-Timing: {server_timing}\r\n"
            f"{connection}\r\n")
-    return b"".join((f"HTTP/{version.major}.{version.minor}".encode(), prepared.head,
-                     own.encode("utf-8", "ignore"), body))
+    start = _STATUS_LINE_START.get(version) or f"HTTP/{version.major}.{version.minor}".encode()
+    return b"".join((start, prepared.head, own.encode("utf-8", "ignore"), body))
 
 
 class PreparedResponse(web.StreamResponse):
-    """A response that is already bytes, written by `prepare` with the request's writer.
+    """A hit already written to the transport (`send_prepared`), as aiohttp sees it afterwards.
 
     aiohttp drives every response the same way after the handler returns: `prepare`, then
-    `write_eof`, then it keeps the connection open if `keep_alive` says so. Here `prepare` writes
-    the whole response once (later calls do nothing), `write_eof` has nothing left to write, and
-    `keep_alive` is the viewer's, as `hit_bytes` wrote it in `Connection`.
+    `write_eof`, then it keeps the connection open if `keep_alive` says so. Here `prepare` only
+    waits for the transport to drain (the back-pressure aiohttp's own write would have applied),
+    `write_eof` has nothing left to write, and `keep_alive` is the viewer's, as `hit_bytes` wrote
+    it in `Connection`.
     """
 
-    def __init__(self, status: int, reason: str, data: bytes, keep_alive: bool) -> None:
+    def __init__(self, status: int, reason: str, length: int, keep_alive: bool) -> None:
         super().__init__(status=status, reason=reason)
-        self._data = data
+        self._length = length
         self._viewer_keep_alive = keep_alive
-        self._written = False
 
     @property
     def keep_alive(self) -> bool:
@@ -92,12 +93,10 @@ class PreparedResponse(web.StreamResponse):
 
     @property
     def body_length(self) -> int:
-        return len(self._data)
+        return self._length
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        if not self._written:
-            self._written = True
-            await request.writer.write_eof(self._data)
+        await request.writer.drain()
         return None
 
     async def write_eof(self, data: bytes = b"") -> None:

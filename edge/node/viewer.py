@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Coroutine
 from itertools import chain
 
 from aiohttp import HttpVersion10, HttpVersion11, web
@@ -17,7 +18,7 @@ from aiohttp import HttpVersion10, HttpVersion11, web
 from edge.config import ALL_METHODS, Behavior
 from edge.http.message import RequestHead
 from edge.node.access_log import AccessLogRecord
-from edge.node.cache_flow import serve_cacheable
+from edge.node.cache_flow import CacheMiss, answer_from_cache, fetch_for_cache
 from edge.node.context import NodeContext
 from edge.node.dynamic import serve_dynamic
 from edge.node.error_responses import with_custom_page
@@ -75,7 +76,6 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
             request.headers,
             _HTTP_VERSIONS.get(version) or f"{version.major}.{version.minor}",
         ),
-        received_at=ctx.clock(),
         started=time.perf_counter(),
         bytes_in=_head_size(request),  # the body's bytes are added as it is read
     )
@@ -94,27 +94,38 @@ def _method_allowed(method: str, behavior: Behavior) -> bool:
     return method not in ALL_METHODS and behavior.allowed_methods == ALL_METHODS
 
 
-async def route(ctx: NodeContext, ex: Exchange, request: web.BaseRequest) -> Reply:
-    """Steps 2–7: checks, behavior, then the cache or the dynamic path."""
+def route(
+    ctx: NodeContext, ex: Exchange, request: web.BaseRequest
+) -> Reply | Coroutine[None, None, Reply]:
+    """Steps 2–7: checks, behavior, then the cache or the dynamic path.
+
+    What needs no I/O (a refused request, a cache hit) is answered here, synchronously; what does
+    comes back as the coroutine that fetches it. Most requests are hits: they pay for no
+    coroutine but `handle`.
+    """
     # Nothing of the body is read yet: `bytes_in` is the request head's size.
     if len(request.raw_path) > MAX_URL or ex.bytes_in > MAX_REQUEST_HEAD:
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
         return generated_error(413, ex.request_id)
+    method = request.method
     has_body = request.body_exists and request.content_length != 0
-    if request.method in ("GET", "HEAD") and has_body:
+    if method in ("GET", "HEAD") and has_body:
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
         return generated_error(403, ex.request_id, "GET and HEAD requests cannot have a body.")
     behavior = ctx.matcher.match(ex.head.path)
     ex.behavior = behavior
-    if not _method_allowed(request.method, behavior):
+    if not _method_allowed(method, behavior):
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequestMethod"
         return generated_error(
             403, ex.request_id, "This distribution is not configured to allow the HTTP "
             "request method that was used for this request."
         )
-    if request.method in behavior.cached_methods and not behavior.cache_policy.caching_disabled:
-        return await serve_cacheable(ctx, ex, behavior)
-    return await serve_dynamic(ctx, ex, behavior, request)
+    if method in behavior.cached_methods and not behavior.cache_policy.caching_disabled:
+        answer = answer_from_cache(ctx, ex, behavior)
+        if isinstance(answer, CacheMiss):
+            return fetch_for_cache(ctx, ex, behavior, answer)
+        return answer
+    return serve_dynamic(ctx, ex, behavior, request)
 
 
 def viewer_headers(ctx: NodeContext, ex: Exchange, reply: Reply) -> None:
@@ -126,7 +137,7 @@ def viewer_headers(ctx: NodeContext, ex: Exchange, reply: Reply) -> None:
 
 
 def server_timing(ctx: NodeContext, ex: Exchange) -> str:
-    metrics = f'cdn-pop;desc="{ctx.node.id}",cdn-rid;desc="{ex.request_id}"'
+    metrics = f'{ctx.pop_timing}{ex.request_id}"'
     if (cache_metric := ex.outcome.server_timing) is not None:
         metrics = f"{cache_metric},{metrics}"
     if ex.hit_layer is not None:
@@ -138,20 +149,24 @@ def server_timing(ctx: NodeContext, ex: Exchange) -> str:
     return f"{metrics},cdn-downstream-fbl;dur={(time.perf_counter() - ex.started) * 1000:.0f}"
 
 
-async def send_prepared(
+def send_prepared(
     ctx: NodeContext, request: web.BaseRequest, ex: Exchange, reply: Reply
-) -> tuple[web.StreamResponse, int]:
-    """Write a prepared hit (step 9 is in its bytes); returns the response and the body bytes."""
+) -> PreparedResponse:
+    """Write a prepared hit (step 9 is in its bytes) to the transport, now.
+
+    One synchronous write, as aiohttp's writer would make it: the response aiohttp then finishes
+    only waits for the transport to drain.
+    """
     assert reply.prepared is not None
     data = hit_bytes(request, reply.prepared, reply.age, ex.request_id, server_timing(ctx, ex),
                      reply.body)
-    response = PreparedResponse(reply.status, reply.reason, data, request.keep_alive)
-    try:
-        await response.prepare(request)
-        ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
-    except ConnectionError:
+    transport = request.transport
+    if transport is None or transport.is_closing():
         ex.detail = "ClientHungUpRequest"
-    return response, len(reply.body)
+    else:
+        transport.write(data)
+        ex.first_byte_ms = (time.perf_counter() - ex.started) * 1000
+    return PreparedResponse(reply.status, reply.reason, len(data), request.keep_alive)
 
 
 async def send(
@@ -258,10 +273,12 @@ def _response_size(response: web.StreamResponse, body_bytes: int) -> int:
 
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
     ex = start_exchange(ctx, request)
-    reply = await route(ctx, ex, request)
+    answer = route(ctx, ex, request)
+    reply = answer if isinstance(answer, Reply) else await answer
     if reply.prepared is not None:
-        response, sent = await send_prepared(ctx, request, ex, reply)
-        content_type, content_length = reply.prepared.content_type, len(reply.body)
+        response: web.StreamResponse = send_prepared(ctx, request, ex, reply)
+        sent = content_length = len(reply.body)
+        content_type = reply.prepared.content_type
     else:
         if reply.status >= 400 and ctx.node.kind == "pop":
             custom = ctx.config.distribution.custom_error_responses.get(reply.status)
