@@ -32,6 +32,7 @@ __all__ = [
     "cookies_forwarded",
     "forwarded_query",
     "forwarded_request_headers",
+    "hop_by_hop",
     "viewer_vary",
 ]
 
@@ -69,7 +70,8 @@ def _named(behavior: Behavior, name: str) -> bool:
     return selects_header(orp.headers, name)
 
 
-def _hop_by_hop(headers: Headers) -> frozenset[str]:
+def hop_by_hop(headers: Headers) -> frozenset[str]:
+    """The headers of one message that stop at this hop: the fixed set and what Connection names."""
     listed = {n.strip().lower() for line in headers.getall("Connection", [])
               for n in line.split(",") if n.strip()}
     return HOP_BY_HOP | listed
@@ -97,7 +99,7 @@ def forwarded_request_headers(request: RequestHead, behavior: Behavior, *, clien
                               request_id: str, via: str, semantics: str) -> CIMultiDict[str]:
     """The headers of the request to the parent tier or origin; `Host` only when forwarded."""
     headers = request.headers
-    dropped = _hop_by_hop(headers)
+    dropped = hop_by_hop(headers)
     out: CIMultiDict[str] = CIMultiDict()
     if semantics == "rfc9111":
         # End-to-end headers unchanged; Host is the origin's, as for an unnamed Host below.

@@ -10,17 +10,11 @@ from __future__ import annotations
 from multidict import CIMultiDict
 
 from edge.config import Behavior
-from edge.http.forwarding import viewer_vary
+from edge.http.forwarding import hop_by_hop, viewer_vary
 from edge.http.message import Headers
 from edge.node.context import NodeContext
 from edge.node.identity import is_cloudfront_via
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-        "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-    }
-)
 TIER_HEADERS = frozenset({"x-cache", "x-amz-cf-pop", "x-amz-cf-id"})
 
 
@@ -28,15 +22,11 @@ def stored_headers(
     upstream: Headers, *, from_tier: bool, keep_set_cookie: bool
 ) -> CIMultiDict[str]:
     """The upstream headers worth keeping with an object (Age is recomputed on every reply)."""
-    listed = {
-        name.strip().lower()
-        for value in upstream.getall("Connection", ())
-        for name in value.split(",")
-    }
+    dropped = hop_by_hop(upstream)
     kept: CIMultiDict[str] = CIMultiDict()
     for name, value in upstream.items():
         lower = name.lower()
-        if lower in HOP_BY_HOP or lower in listed or lower == "age":
+        if lower in dropped or lower == "age":
             continue
         if lower == "set-cookie" and not keep_set_cookie:
             continue
