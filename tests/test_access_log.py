@@ -8,8 +8,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from multidict import CIMultiDict
 
-from edge.node.access_log import FIELDS, AccessLog, AccessLogRecord, format_record, parse_record
+from edge.node.access_log import (
+    FIELDS,
+    AccessLog,
+    AccessLogRecord,
+    format_record,
+    hit_fields,
+    parse_record,
+)
 
 # What CloudFront leaves unencoded besides letters, digits and `_.-~` (spec §6.6).
 SAFE = "!$&'()*+,/:;=?@[]"
@@ -319,3 +327,70 @@ def test_every_ascii_character_is_encoded_as_url_quoting_does() -> None:
         values = format_record(record).split("\t")
         assert values[FIELDS.index("cs(User-Agent)")] == quote(f"a{char}b", safe=SAFE), code
         assert values[FIELDS.index("cs-uri-stem")] == quote(f"/a{char}b", safe=SAFE + "%"), code
+
+
+# A plain GET hit as `log_record` records it, and the request headers its fields come from.
+HIT = AccessLogRecord(
+    time=_epoch("2024-03-05 07:08:09"),
+    x_edge_location="NRT20-C1",
+    sc_bytes=1456,
+    c_ip="192.0.2.10",
+    cs_method="GET",
+    cs_host="d111111abcdef8.cloudfront.net",
+    cs_uri_stem="/images/cat.jpg",
+    sc_status=200,
+    cs_referer="https://example.com/",
+    cs_user_agent="curl/8.5.0",
+    cs_uri_query="w=100",
+    cs_cookie="session=abc",
+    x_edge_result_type="Hit",
+    x_edge_request_id="SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+    x_host_header="www.example.com",
+    cs_protocol="http",
+    cs_bytes=96,
+    time_taken=0.0004,
+    x_forwarded_for="198.51.100.7",
+    x_edge_response_result_type="Hit",
+    cs_protocol_version="HTTP/1.1",
+    c_port=53112,
+    time_to_first_byte=0.0003,
+    x_edge_detailed_result_type="Hit",
+    sc_content_type="image/jpeg",
+    sc_content_len=1024,
+)
+HIT_HEADERS = {"Host": "www.example.com", "Referer": "https://example.com/",
+               "User-Agent": "curl/8.5.0", "Cookie": "session=abc",
+               "X-Forwarded-For": "198.51.100.7"}
+
+
+def _hit_fields(record: AccessLogRecord, headers: dict[str, str]) -> str:
+    r = record
+    assert r.sc_content_len is not None
+    return hit_fields(
+        r.x_edge_location, r.sc_bytes, r.c_ip, r.cs_host, r.cs_uri_stem, r.sc_status,
+        CIMultiDict(headers), r.cs_uri_query or "", r.x_edge_result_type, r.x_edge_request_id,
+        r.cs_bytes, r.time_taken, r.cs_protocol_version, r.c_port, r.time_to_first_byte,
+        r.x_edge_detailed_result_type, r.sc_content_type, r.sc_content_len,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "headers"),
+    [
+        ({}, HIT_HEADERS),
+        ({"cs_referer": None, "cs_user_agent": None, "cs_cookie": None, "x_forwarded_for": None,
+          "cs_uri_query": None, "sc_content_type": None, "x_host_header": ""}, {}),
+        ({"sc_status": 0, "x_edge_detailed_result_type": "ClientHungUpRequest"}, HIT_HEADERS),
+        ({"cs_uri_stem": "/caf%C3%A9 menu", "cs_uri_query": "q=a b"}, HIT_HEADERS),
+        ({"cs_user_agent": "Mozilla/5.0 (X11; Linux)\tnaïve"},
+         {**HIT_HEADERS, "User-Agent": "Mozilla/5.0 (X11; Linux)\tnaïve"}),
+    ],
+    ids=["every-header", "no-headers", "viewer-left", "stem-and-query-to-encode",
+         "header-to-encode"],
+)
+def test_a_hit_line_from_values_is_the_line_of_its_record(
+    changes: dict[str, object], headers: dict[str, str]
+) -> None:
+    record = dataclasses.replace(HIT, **changes)  # type: ignore[arg-type]
+    fields = format_record(record).split("\t", 2)[2]  # after date and time
+    assert _hit_fields(record, headers) == fields

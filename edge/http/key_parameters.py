@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from edge.config import CachePolicy, KeyParameters
-from edge.http.message import Headers
+from edge.http.message import ACCEPT_ENCODING, COOKIE, Headers
 
 __all__ = [
     "accepted_codings",
@@ -59,7 +59,7 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
 def cookie_pairs(headers: Headers) -> list[tuple[str, str]]:
     """(name, `name=value`) of every cookie in every `Cookie` line, in request order."""
     pairs = []
-    for line in headers.getall("Cookie", []):
+    for line in headers.getall(COOKIE, []):
         for piece in line.split(";"):
             piece = piece.strip()
             if piece:
@@ -94,7 +94,7 @@ def normalized_accept_encoding(headers: Headers, policy: CachePolicy) -> str | N
     """
     if not (policy.enable_accept_encoding_gzip or policy.enable_accept_encoding_brotli):
         return None
-    values = headers.getall("Accept-Encoding", [])
+    values = headers.getall(ACCEPT_ENCODING, [])
     if not values:
         return None
     accepted = accepted_codings(values)

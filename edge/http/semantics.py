@@ -30,7 +30,7 @@ from edge.http.key_parameters import (
     query_pairs,
     selects_cookie_or_query,
 )
-from edge.http.message import Headers, RequestHead
+from edge.http.message import COOKIE, Headers, RequestHead
 
 __all__ = [
     "CLOUDFRONT",
@@ -201,36 +201,36 @@ class CloudFrontSemantics:
         self.no_store_with_min_ttl = no_store_with_min_ttl
 
     def cache_key(self, request: RequestHead, policy: CachePolicy) -> str:
-        # Every lookup computes a key: parameters the policy does not key on are not parsed.
-        uri = f"{_method_class(request.method)} {request.path}"
+        # Every lookup computes a key: parameters the policy does not key on are not parsed, and
+        # most keys are the URI alone, so the parts are appended to it as they come.
+        key = f"{_method_class(request.method)} {request.path}"
         if request.query and policy.query_strings.behavior != "none":
             query = "&".join(piece for name, piece in query_pairs(request.query)
                              if selects_cookie_or_query(policy.query_strings, name))
             if query:
-                uri = f"{uri}?{query}"
-        parts = [uri]
+                key = f"{key}?{query}"
+        headers = request.headers
         if policy.headers.behavior == "whitelist":  # the only header behaviour a cache policy has
-            headers = request.headers
             # Sorted after filtering: a request sends few of the names a policy lists.
             present = [name for name in policy.headers.items if name in headers]
             if present:
                 present.sort()
                 # `encode_basestring_ascii` is what `json.dumps` calls for a str, minus its checks.
-                parts.append("headers " + " ".join([
-                    f"{name}={_json_string(','.join(headers.getall(name)))}" for name in present]))
-        if policy.cookies.behavior != "none" and "Cookie" in request.headers:
+                key += " | headers " + " ".join([
+                    f"{name}={_json_string(','.join(headers.getall(name)))}" for name in present])
+        if policy.cookies.behavior != "none" and COOKIE in headers:
             cookies = sorted(
-                ((name, piece) for name, piece in cookie_pairs(request.headers)
+                ((name, piece) for name, piece in cookie_pairs(headers)
                  if selects_cookie_or_query(policy.cookies, name)),
                 key=lambda pair: pair[0],
             )
             if cookies:
-                parts.append("cookies " + " ".join(
-                    f"{name}={_json_string(piece.partition('=')[2])}" for name, piece in cookies))
-        encoding = normalized_accept_encoding(request.headers, policy)
+                key += " | cookies " + " ".join(
+                    f"{name}={_json_string(piece.partition('=')[2])}" for name, piece in cookies)
+        encoding = normalized_accept_encoding(headers, policy)
         if encoding not in (None, "identity"):
-            parts.append(f"accept-encoding {encoding}")
-        return " | ".join(parts)
+            key += f" | accept-encoding {encoding}"
+        return key
 
     def variant_key(self, vary: str | None, request_headers: Headers) -> str | None:
         return ""  # the cache policy decides the key, not Vary (spec §4.9)

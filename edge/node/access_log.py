@@ -18,7 +18,11 @@ from time import gmtime, strftime
 from typing import Any, NamedTuple, TextIO
 from urllib.parse import quote, unquote
 
-__all__ = ["FIELDS", "AccessLog", "AccessLogRecord", "format_record", "parse_record"]
+from edge.http.message import COOKIE, HOST, REFERER, USER_AGENT, X_FORWARDED_FOR, Headers
+
+__all__ = [
+    "FIELDS", "AccessLog", "AccessLogRecord", "format_record", "hit_fields", "parse_record",
+]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -163,7 +167,8 @@ def _date_and_time(second: int) -> str:
     return strftime("%Y-%m-%d\t%H:%M:%S", gmtime(second))
 
 
-def _line(record: AccessLogRecord, date_and_time: str) -> str:
+def _fields(record: AccessLogRecord) -> str:
+    """Fields 3-33 of the record's line, tab-separated."""
     r = record
     # Most lines have nothing to encode: rendered raw in one go, a single search over the whole
     # line shows whether that is so (a tab inside a value shows as one tab too many).
@@ -181,15 +186,59 @@ def _line(record: AccessLogRecord, date_and_time: str) -> str:
         f"{'-' if r.sc_range_start is None else r.sc_range_start}\t"
         f"{'-' if r.sc_range_end is None else r.sc_range_end}"
     )
-    if raw.isascii() and not raw.encode().translate(None, _UNENCODED) and raw.count("\t") == _TABS:
-        return date_and_time + "\t" + raw
-    values = [fmt(value) for fmt, value in zip(_FORMATS, _VALUES(record), strict=True)]
-    return date_and_time + "\t" + "\t".join(values)
+    if _is_unencoded(raw):
+        return raw
+    return "\t".join([fmt(value) for fmt, value in zip(_FORMATS, _VALUES(record), strict=True)])
+
+
+def _is_unencoded(raw: str) -> bool:
+    """Whether fields rendered raw are already as logged: nothing in them needs %XX."""
+    return raw.isascii() and not raw.encode().translate(None, _UNENCODED) and \
+        raw.count("\t") == _TABS
+
+
+def hit_fields(
+    edge_location: str, sc_bytes: int, c_ip: str, cs_host: str, cs_uri_stem: str,
+    sc_status: int, request_headers: Headers, cs_uri_query: str, result: str, request_id: str,
+    cs_bytes: int, time_taken: float, protocol_version: str, c_port: int,
+    time_to_first_byte: float, detailed: str, content_type: str | None, content_len: int,
+) -> str:
+    """Fields 3-33 of a plain GET hit's line, the same text `_fields` makes of its record.
+
+    Hits are most of a node's lines: written from their values in one go, without a 32-field
+    record, they cost half as much. What a hit never has (a body, TLS, field-level
+    encryption, a range) is written as `-`; a line with anything to encode takes the record's way.
+    """
+    get = request_headers.get
+    referer, user_agent, cookie = get(REFERER), get(USER_AGENT), get(COOKIE)
+    host, forwarded_for = get(HOST), get(X_FORWARDED_FOR)
+    raw = (
+        f"{edge_location or '-'}\t{sc_bytes}\t{c_ip or '-'}\tGET\t{cs_host or '-'}\t"
+        f"{cs_uri_stem or '-'}\t{sc_status:03d}\t{referer or '-'}\t{user_agent or '-'}\t"
+        f"{cs_uri_query or '-'}\t{cookie or '-'}\t{result or '-'}\t{request_id or '-'}\t"
+        f"{host or '-'}\thttp\t{cs_bytes}\t{time_taken:.3f}\t{forwarded_for or '-'}\t-\t-\t"
+        f"{result or '-'}\t{protocol_version or '-'}\t-\t-\t{c_port}\t{time_to_first_byte:.3f}\t"
+        f"{detailed or '-'}\t{content_type or '-'}\t{content_len}\t-\t-"
+    )
+    if _is_unencoded(raw):
+        return raw
+    return _fields(AccessLogRecord(
+        time=0.0,  # fields 3-33 do not show it
+        x_edge_location=edge_location, sc_bytes=sc_bytes, c_ip=c_ip, cs_method="GET",
+        cs_host=cs_host, cs_uri_stem=cs_uri_stem, sc_status=sc_status, cs_referer=referer,
+        cs_user_agent=user_agent, cs_uri_query=cs_uri_query or None, cs_cookie=cookie,
+        x_edge_result_type=result, x_edge_request_id=request_id, x_host_header=host or "",
+        cs_protocol="http", cs_bytes=cs_bytes, time_taken=time_taken,
+        x_forwarded_for=forwarded_for, x_edge_response_result_type=result,
+        cs_protocol_version=protocol_version, c_port=c_port,
+        time_to_first_byte=time_to_first_byte, x_edge_detailed_result_type=detailed,
+        sc_content_type=content_type, sc_content_len=content_len,
+    ))
 
 
 def format_record(record: AccessLogRecord) -> str:
     """The record as one log line, without the line break."""
-    return _line(record, _date_and_time(int(record.time)))
+    return f"{_date_and_time(int(record.time))}\t{_fields(record)}"
 
 
 def parse_record(line: str) -> AccessLogRecord:
@@ -225,13 +274,17 @@ class AccessLog:
         self._lines: list[str] = []
 
     def write(self, record: AccessLogRecord) -> None:
+        self.write_fields(record.time, _fields(record))
+
+    def write_fields(self, time: float, fields: str) -> None:
+        """A line whose fields 3-33 are already formatted (`hit_fields`), finished at `time`."""
         if self._closed:
             raise ValueError("access log is closed")
-        second = int(record.time)
+        second = int(time)
         if second != self._second:
             self._second, self._date_and_time = second, _date_and_time(second)
             self._lines = self._pending.setdefault(second // 3600, [])
-        line = _line(record, self._date_and_time) + "\n"
+        line = f"{self._date_and_time}\t{fields}\n"
         self._lines.append(line)
         self._pending_chars += len(line)
         if self._pending_chars > _FLUSH_AT:

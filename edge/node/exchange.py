@@ -44,6 +44,7 @@ class Exchange:
     head: RequestHead
     started: float  # perf_counter, for time-taken
     via: str  # the Via token this request carries upstream (a REC keeps its PoP's)
+    bytes_in: int  # the request head's size, then its body's bytes as they are read
     behavior: Behavior | None = None
     uri: str = ""  # path and forwarded query: what an invalidation path matches
     outcome: Outcome = Outcome.MISS
@@ -52,7 +53,6 @@ class Exchange:
     upstream_layer: str | None = None
     upstream_timing: Timing | None = None
     first_byte_ms: float = 0.0
-    bytes_in: int = 0
 
     def from_upstream(self, response: UpstreamResponse) -> None:
         self.upstream_layer = response.target.layer

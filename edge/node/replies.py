@@ -12,7 +12,7 @@ from multidict import CIMultiDict
 
 from edge.cache.entry import CachedResponse
 from edge.http.conditional import NOT_MODIFIED_HEADERS, if_range_allows, not_modified
-from edge.http.message import RequestHead
+from edge.http.message import IF_MODIFIED_SINCE, IF_NONE_MATCH, RANGE, RequestHead
 from edge.http.ranges import Unsatisfiable, content_range, multipart_byteranges, parse_range
 from edge.node.error_page import error_page
 from edge.node.exchange import Reply
@@ -24,8 +24,8 @@ def hit_reply(entry: CachedResponse, age: float, head: RequestHead) -> Reply:
     Those are the requests `entry_reply` answers with the whole stored object and headers.
     """
     headers = head.headers
-    if (entry.prepared is not None and head.method == "GET" and "Range" not in headers
-            and "If-None-Match" not in headers and "If-Modified-Since" not in headers):
+    if (entry.prepared is not None and head.method == "GET" and RANGE not in headers
+            and IF_NONE_MATCH not in headers and IF_MODIFIED_SINCE not in headers):
         return Reply(entry.status, entry.reason, CIMultiDict(), body=entry.body,
                      prepared=entry.prepared, age=int(age))
     return entry_reply(entry, age, head)

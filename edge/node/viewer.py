@@ -16,8 +16,8 @@ from itertools import chain
 from aiohttp import HttpVersion10, HttpVersion11, web
 
 from edge.config import ALL_METHODS, Behavior
-from edge.http.message import RequestHead
-from edge.node.access_log import AccessLogRecord
+from edge.http.message import X_FORWARDED_FOR, RequestHead
+from edge.node.access_log import AccessLogRecord, hit_fields
 from edge.node.cache_flow import CacheMiss, answer_from_cache, fetch_for_cache
 from edge.node.context import NodeContext
 from edge.node.dynamic import serve_dynamic
@@ -47,14 +47,15 @@ def is_trusted(peer: str) -> bool:
 
 
 def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
-    peername = request.transport.get_extra_info("peername") if request.transport else None
+    # The connection's peer, which aiohttp asks the transport for once per connection.
+    peername = request.protocol.peername
     peer, port = (peername[0], peername[1]) if peername else ("127.0.0.1", 0)
     client_ip = peer
     incoming_via = None
     request_id = None
     if is_trusted(peer):
-        if "X-Forwarded-For" in request.headers:
-            forwarded = ",".join(request.headers.getall("X-Forwarded-For"))
+        if X_FORWARDED_FOR in request.headers:
+            forwarded = ",".join(request.headers.getall(X_FORWARDED_FOR))
             client_ip = forwarded.rpartition(",")[2].strip() or peer  # the hop next to us
         if ctx.node.kind == "rec":
             # A regional cache carries on its PoP's request: same id, same Via (spec §5.1).
@@ -63,21 +64,21 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
             incoming_via = vias[-1].strip() if vias else None
     url = request.rel_url
     version = request.version
+    # Positional, in the order of the fields: keyword arguments cost a request a little more.
     return Exchange(
-        request_id=request_id or new_request_id(),
-        client_ip=client_ip,
-        client_port=port,
-        via=incoming_via or ctx.via,
-        # Positional: a frozen dataclass's keyword arguments cost a request a little more.
-        head=RequestHead(
+        request_id or new_request_id(),
+        client_ip,
+        port,
+        RequestHead(
             request.method,
             url.raw_path,
             url.raw_query_string,
             request.headers,
             _HTTP_VERSIONS.get(version) or f"{version.major}.{version.minor}",
         ),
-        started=time.perf_counter(),
-        bytes_in=_head_size(request),  # the body's bytes are added as it is read
+        time.perf_counter(),
+        incoming_via or ctx.via,
+        _head_size(request),  # bytes_in: the body's bytes are added as it is read
     )
 
 
@@ -215,7 +216,7 @@ async def send(
 
 def log_record(
     ctx: NodeContext, ex: Exchange, request: web.BaseRequest, response: web.StreamResponse,
-    sent: int, content_type: str | None, content_length: int | None,
+    sent: int,
 ) -> AccessLogRecord:
     """The request's log line; Content-Type and length as sent (aiohttp may add them)."""
     result = ex.outcome.result_type
@@ -253,8 +254,8 @@ def log_record(
         c_port=ex.client_port,
         time_to_first_byte=ex.first_byte_ms / 1000,
         x_edge_detailed_result_type=ex.detail or result,
-        sc_content_type=content_type,
-        sc_content_len=content_length,
+        sc_content_type=response.headers.get("Content-Type"),
+        sc_content_len=response.content_length,
         sc_range_start=range_start,
         sc_range_end=range_end,
     )
@@ -271,14 +272,30 @@ def _response_size(response: web.StreamResponse, body_bytes: int) -> int:
     return body_bytes + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
 
 
+def hit_log_fields(
+    ctx: NodeContext, ex: Exchange, request: web.BaseRequest, response: PreparedResponse,
+    reply: Reply,
+) -> str:
+    """A prepared hit's log line (fields 3-33): what `log_record` would log, without a record."""
+    assert reply.prepared is not None
+    result = ex.outcome.result_type
+    head = ex.head
+    return hit_fields(
+        ctx.node.id, response.body_length, ex.client_ip, ctx.config.distribution.domain_name,
+        head.path, 0 if ex.detail == "ClientHungUpRequest" else reply.status, request.headers,
+        head.query, result, ex.request_id, ex.bytes_in, time.perf_counter() - ex.started,
+        "HTTP/" + head.http_version, ex.client_port, ex.first_byte_ms / 1000,
+        ex.detail or result, reply.prepared.content_type, len(reply.body),
+    )
+
+
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
     ex = start_exchange(ctx, request)
     answer = route(ctx, ex, request)
     reply = answer if isinstance(answer, Reply) else await answer
     if reply.prepared is not None:
         response: web.StreamResponse = send_prepared(ctx, request, ex, reply)
-        sent = content_length = len(reply.body)
-        content_type = reply.prepared.content_type
+        sent = len(reply.body)
     else:
         if reply.status >= 400 and ctx.node.kind == "pop":
             custom = ctx.config.distribution.custom_error_responses.get(reply.status)
@@ -286,12 +303,12 @@ async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamRespon
                 reply = await with_custom_page(ctx, ex, reply, custom)
         viewer_headers(ctx, ex, reply)
         response, sent = await send(request, ex, reply)
-        content_type, content_length = response.headers.get("Content-Type"), response.content_length
-    ctx.stats.requests += 1
-    ctx.stats.bytes_sent += sent
-    ctx.stats.results[ex.outcome.result_type] += 1
-    ctx.access_log.write(
-        log_record(ctx, ex, request, response, sent, content_type, content_length)
-    )
+    stats = ctx.stats
+    stats.requests += 1
+    stats.bytes_sent += sent
+    stats.results[ex.outcome.result_type] += 1
+    if isinstance(response, PreparedResponse):
+        ctx.access_log.write_fields(ctx.clock(), hit_log_fields(ctx, ex, request, response, reply))
+    else:
+        ctx.access_log.write(log_record(ctx, ex, request, response, sent))
     return response
-
