@@ -6,7 +6,7 @@ from edge.http.cache_control import DELTA_SECONDS_MAX
 from edge.http.dates import parse_http_date
 from edge.http.message import Headers
 
-__all__ = ["current_age", "initial_age"]
+__all__ = ["corrected_age_value", "current_age", "initial_age"]
 
 
 def _age_value(headers: Headers) -> float:
@@ -18,13 +18,16 @@ def _age_value(headers: Headers) -> float:
     return 0.0
 
 
+def corrected_age_value(headers: Headers, request_time: float, response_time: float) -> float:
+    """The `Age` header plus the time the fetch took: the age owed to caches upstream."""
+    return _age_value(headers) + (response_time - request_time)
+
+
 def initial_age(headers: Headers, request_time: float, response_time: float) -> float:
     """corrected_initial_age: the response's age when it arrived, from `Age` and `Date`."""
     date = parse_http_date(headers.get("Date"))
     apparent_age = max(0.0, response_time - date) if date is not None else 0.0
-    response_delay = response_time - request_time
-    corrected_age_value = _age_value(headers) + response_delay
-    return max(apparent_age, corrected_age_value)
+    return max(apparent_age, corrected_age_value(headers, request_time, response_time))
 
 
 def current_age(initial_age: float, response_time: float, now: float) -> float:

@@ -22,6 +22,7 @@ from json.encoder import encode_basestring_ascii as _json_string
 from typing import Protocol
 
 from edge.config import CachePolicy
+from edge.http.age import corrected_age_value, initial_age
 from edge.http.cache_control import CacheControl, parse_cache_control
 from edge.http.dates import parse_http_date
 from edge.http.key_parameters import (
@@ -95,6 +96,10 @@ class CacheSemantics(Protocol):
     def freshness(self, request: RequestHead, storage: Storage, age: float) -> Fresh | Stale: ...
 
     def only_if_cached(self, request: RequestHead) -> bool: ...
+
+    def initial_age(self, headers: Headers, request_time: float, response_time: float) -> float:
+        """The age a response arrives with (RFC 9111 §4.2.3), by this semantics' rule."""
+        ...
 
 
 def cache_key_uri(key: str) -> str:
@@ -235,6 +240,11 @@ class CloudFrontSemantics:
     def variant_key(self, vary: str | None, request_headers: Headers) -> str | None:
         return ""  # the cache policy decides the key, not Vary (spec §4.9)
 
+    def initial_age(self, headers: Headers, request_time: float, response_time: float) -> float:
+        # Only `Age` and the fetch time: an origin whose clock is off must not make every
+        # object arrive old, so `Date` is not compared with ours (as Varnish does too).
+        return corrected_age_value(headers, request_time, response_time)
+
     def storage(self, request: RequestHead, status: int, response_headers: Headers,
                 policy: CachePolicy, error_caching_min_ttl: int | None,
                 now: float) -> Storage | None:
@@ -340,6 +350,9 @@ class Rfc9111Semantics:
     def cache_key(self, request: RequestHead, policy: CachePolicy) -> str:
         query = f"?{request.query}" if request.query else ""
         return f"{_method_class(request.method)} {request.path}{query}"
+
+    def initial_age(self, headers: Headers, request_time: float, response_time: float) -> float:
+        return initial_age(headers, request_time, response_time)  # the full §4.2.3 rule
 
     def variant_key(self, vary: str | None, request_headers: Headers) -> str | None:
         names = _vary_names(vary)

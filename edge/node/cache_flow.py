@@ -13,7 +13,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.cache.entry import CachedResponse
 from edge.config import Behavior
-from edge.http.age import current_age, initial_age
+from edge.http.age import current_age
 from edge.http.compression import choose_encoding, compress, weaken_etag
 from edge.http.conditional import freshened_headers, revalidation_headers
 from edge.http.forwarding import cookies_forwarded, forwarded_query, forwarded_request_headers
@@ -216,7 +216,7 @@ async def _store(
         headers=CIMultiDictProxy(headers),
         body=body,
         storage=storage,
-        initial_age=_initial_age(ctx, upstream, request_time, response_time),
+        initial_age=ctx.semantics.initial_age(upstream.headers, request_time, response_time),
         response_time=response_time,
         uri=ex.uri,
         vary=vary,
@@ -228,22 +228,6 @@ async def _store(
         if storage.ttl > 0:  # spec §4.4: no collapsing onto objects that expire at once
             lead.share(entry)
     return entry_reply(entry, entry.initial_age, head, from_cache=False)
-
-
-def _initial_age(
-    ctx: NodeContext, upstream: UpstreamResponse, request_time: float, response_time: float
-) -> float:
-    """The age an object arrives with.
-
-    CloudFront semantics count only the `Age` header (and the fetch time): an origin whose clock
-    is off must not make every object arrive old, so `Date` is not compared with our clock, as
-    Varnish does too. RFC 9111 semantics use the full corrected initial age (§4.2.3).
-    """
-    if ctx.semantics.name == "rfc9111":
-        return initial_age(upstream.headers, request_time, response_time)
-    without_date = CIMultiDict(upstream.headers)
-    without_date.popall("Date", None)
-    return initial_age(without_date, request_time, response_time)
 
 
 def _compressed(
@@ -292,7 +276,7 @@ def _refreshed(
         entry,
         headers=CIMultiDictProxy(merged),
         storage=storage or entry.storage,
-        initial_age=_initial_age(ctx, upstream, request_time, response_time),
+        initial_age=ctx.semantics.initial_age(upstream.headers, request_time, response_time),
         response_time=response_time,
         prepared=prepare_hit(ctx, behavior, entry.status, entry.reason, merged, entry.body),
     )

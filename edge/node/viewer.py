@@ -293,9 +293,11 @@ async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamRespon
     ex = start_exchange(ctx, request)
     answer = route(ctx, ex, request)
     reply = answer if isinstance(answer, Reply) else await answer
+    response: web.StreamResponse
     if reply.prepared is not None:
-        response: web.StreamResponse = send_prepared(ctx, request, ex, reply)
+        response = prepared = send_prepared(ctx, request, ex, reply)
         sent = len(reply.body)
+        ctx.access_log.write_fields(ctx.clock(), hit_log_fields(ctx, ex, request, prepared, reply))
     else:
         if reply.status >= 400 and ctx.node.kind == "pop":
             custom = ctx.config.distribution.custom_error_responses.get(reply.status)
@@ -303,12 +305,9 @@ async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamRespon
                 reply = await with_custom_page(ctx, ex, reply, custom)
         viewer_headers(ctx, ex, reply)
         response, sent = await send(request, ex, reply)
+        ctx.access_log.write(log_record(ctx, ex, request, response, sent))
     stats = ctx.stats
     stats.requests += 1
     stats.bytes_sent += sent
     stats.results[ex.outcome.result_type] += 1
-    if isinstance(response, PreparedResponse):
-        ctx.access_log.write_fields(ctx.clock(), hit_log_fields(ctx, ex, request, response, reply))
-    else:
-        ctx.access_log.write(log_record(ctx, ex, request, response, sent))
     return response
