@@ -117,7 +117,7 @@ async def handle_file(request: web.Request) -> web.StreamResponse:
         return await _stream(request, MeteredResponse(stats, status=304, headers=headers), "", None)
     selected = selected_range(request.headers, headers, size)
     if isinstance(selected, Unsatisfiable):  # RFC 9110 §15.5.17
-        headers["Content-Range"] = f"bytes */{size}"
+        headers["Content-Range"] = content_range(selected, size)
         response = MeteredResponse(stats, status=416, headers=headers)
         response.content_length = 0
         return await _stream(request, response, "", None)

@@ -77,7 +77,10 @@ def parse_range(value: str | None, length: int) -> list[ByteRange] | Unsatisfiab
     return ranges
 
 
-def content_range(r: ByteRange, length: int) -> str:
+def content_range(r: ByteRange | Unsatisfiable, length: int) -> str:
+    """`Content-Range` of a 206 part, or of a 416 (RFC 9110 §14.4: `bytes */length`)."""
+    if isinstance(r, Unsatisfiable):
+        return f"bytes */{length}"
     return f"bytes {r.start}-{r.end}/{length}"
 
 

@@ -59,7 +59,7 @@ def _range_reply(entry: CachedResponse, headers: CIMultiDict[str], value: str) -
     if ranges is None:
         return Reply(entry.status, entry.reason, headers, body=entry.body)
     if isinstance(ranges, Unsatisfiable):
-        headers["Content-Range"] = f"bytes */{length}"
+        headers["Content-Range"] = content_range(ranges, length)
         headers.popall("Content-Type", None)
         return Reply(416, "Range Not Satisfiable", headers)
     if len(ranges) == 1:

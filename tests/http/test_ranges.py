@@ -82,3 +82,8 @@ def test_multipart_byteranges():
 def test_non_ascii_digits_are_not_a_range() -> None:
     """RFC 9110 §14.1.1: DIGIT is ASCII 0-9 only (RFC 5234 B.1)."""
     assert parse_range("bytes=\u0660-\u0669", 1000) is None
+
+
+def test_content_range_of_a_416_names_only_the_length() -> None:
+    """RFC 9110 §14.4: an unsatisfied-range is `*/complete-length`."""
+    assert content_range(parse_range("bytes=5000-", 100), 100) == "bytes */100"
