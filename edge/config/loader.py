@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from edge.config.checks import (
     table_fields,
     table_keys,
 )
+from edge.config.functions import FunctionCatalog, function_associations, function_limits
 from edge.config.model import (
     ALL_METHODS,
     ALLOWED_METHOD_SETS,
@@ -208,6 +210,7 @@ class _Names:
     targets: dict[str, str]  # origin and origin group ids
     cache_policies: dict[str, CachePolicy]
     origin_request_policies: dict[str, OriginRequestPolicy]
+    functions: FunctionCatalog
 
 
 def _behavior(value: object, at: At, names: _Names, pattern: str | None) -> Behavior:
@@ -221,6 +224,7 @@ def _behavior(value: object, at: At, names: _Names, pattern: str | None) -> Beha
         "allowed_methods": _methods(ALLOWED_METHOD_SETS),
         "cached_methods": _methods(_CACHED_METHOD_SETS),
         "compress": boolean,
+        "functions": lambda v, a: function_associations(v, a, names.functions),
     }
     required = ("origin", "cache_policy")
     if pattern is None:
@@ -321,7 +325,7 @@ def _unique(value: object, at: At, seen: dict[Any, str], what: str) -> None:
 _TOP_LEVEL = (
     "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
     "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
-    "host", "origin_server", "log_dir",
+    "host", "origin_server", "log_dir", "edge_functions",
 )
 _REQUIRED = ("distribution", "origins", "default_behavior", "pops")
 
@@ -349,6 +353,7 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
             data.get("origin_request_policies", {}), top.field("origin_request_policies"),
             MANAGED_ORIGIN_REQUEST_POLICIES, _origin_request_policy,
         ),
+        functions=FunctionCatalog(Path(source).parent),
     )
     distribution = Distribution(
         origins=origins,
@@ -357,6 +362,8 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
         custom_error_responses=_custom_error_responses(
             data.get("custom_error_responses", []), top.field("custom_error_responses")
         ),
+        function_limits=function_limits(data.get("edge_functions", {}),
+                                        top.field("edge_functions")),
         **table_fields(data["distribution"], top.field("distribution"), {
             "id": string,
             "domain_name": string,

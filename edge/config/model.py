@@ -7,8 +7,11 @@ request path never re-reads strings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
+
+from edge.runtime.function import EdgeFunction
 
 # ---------------------------------------------------------------------------------------------
 # Policies (spec §4.2)
@@ -101,6 +104,38 @@ ALLOWED_METHOD_SETS = (
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionAssociation:
+    """A Lambda@Edge function on one trigger of a behavior (`LambdaFunctionAssociation`)."""
+
+    function: EdgeFunction
+    include_body: bool = False  # request triggers only: the body goes into the event
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionAssociations:
+    """At most one function per trigger (spec §1.1); read on every request, so attributes."""
+
+    viewer_request: FunctionAssociation | None = None
+    origin_request: FunctionAssociation | None = None
+    origin_response: FunctionAssociation | None = None
+    viewer_response: FunctionAssociation | None = None
+
+    def __iter__(self) -> Iterator[FunctionAssociation]:
+        for association in (self.viewer_request, self.origin_request, self.origin_response,
+                            self.viewer_response):
+            if association is not None:
+                yield association
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionLimits:
+    """Limits a node applies to all its functions together (spec §2.3: per Region)."""
+
+    concurrency: int = 1000  # concurrent executions on one node, like a Region's quota
+    idle_timeout: float = 300.0  # seconds before an idle execution environment is reclaimed
+
+
+@dataclass(frozen=True, slots=True)
 class Behavior:
     """A cache behavior. The last one of a distribution is the default, pattern `*`."""
 
@@ -111,6 +146,7 @@ class Behavior:
     allowed_methods: frozenset[str] = frozenset({"GET", "HEAD"})
     cached_methods: frozenset[str] = frozenset({"GET", "HEAD"})
     compress: bool = True
+    functions: FunctionAssociations = FunctionAssociations()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +165,7 @@ class Distribution:
     origin_groups: dict[str, OriginGroup]
     behaviors: tuple[Behavior, ...]  # in match order; the last is the default (`*`)
     custom_error_responses: dict[int, CustomErrorResponse] = field(default_factory=dict)
+    function_limits: FunctionLimits = FunctionLimits()
     cache_semantics: CacheSemanticsName = "cloudfront"
     # spec §4.3 note: no-cache/no-store/private with MinTTL > 0. "min_ttl": cached for MinTTL
     # (the table); "stale_if_unreachable": always ask the origin, keep the copy for errors.

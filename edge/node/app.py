@@ -40,11 +40,12 @@ class ViewerPort:
 
     def __init__(
         self, config: Config, node: Node, clock: Callable[[], float] = time.time,
-        **runner_args: Any,
+        *, echo_function_logs: bool = False, **runner_args: Any,
     ) -> None:
         self._config = config
         self._node = node
         self._clock = clock
+        self._echo_function_logs = echo_function_logs  # function logs to stdout too
         self._runner_args = runner_args  # e.g. shutdown_timeout, for web.ServerRunner
         self._context: NodeContext | None = None
         self._runner: web.ServerRunner | None = None
@@ -67,9 +68,11 @@ class ViewerPort:
         config, node = self._config, self._node
         self._session = new_session()
         log = AccessLog(str(Path(config.log_dir) / node.id), config.distribution.id, node.id)
-        ctx = NodeContext.build(config, node, Upstream(self._session), log, self._clock)
+        ctx = NodeContext.build(config, node, Upstream(self._session), log, self._clock,
+                                echo_function_logs=self._echo_function_logs)
         self._context = ctx
-        self._flusher = asyncio.get_running_loop().create_task(_flush_every_second(log))
+        ctx.functions.start()
+        self._flusher = asyncio.get_running_loop().create_task(_flush_every_second(ctx))
 
         # A partial, not a wrapping coroutine: aiohttp awaits `handle`'s own, one frame fewer.
         server = web.Server(partial(handle, ctx), access_log=None, **HANDLER_ARGS)
@@ -89,10 +92,11 @@ class ViewerPort:
             await self._session.close()
 
 
-async def _flush_every_second(log: AccessLog) -> None:
+async def _flush_every_second(ctx: NodeContext) -> None:
     while True:
         await asyncio.sleep(1.0)
-        log.flush()
+        ctx.access_log.flush()
+        ctx.functions.flush()
 
 
 def admin_app(node: ViewerPort, token: str) -> web.Application:
@@ -120,6 +124,7 @@ def admin_app(node: ViewerPort, token: str) -> web.Application:
             **ctx.stats.as_dict(),
             "cache": {"objects": store.count, "bytes": store.size_bytes,
                       "max_bytes": store.max_bytes, "evictions": store.evictions},
+            "functions": ctx.functions.readings(),
         })
 
     async def invalidate(request: web.Request) -> web.Response:

@@ -21,10 +21,12 @@ from edge.http.semantics import Fresh, Stale
 from edge.node.collapse import Lead
 from edge.node.context import NodeContext
 from edge.node.exchange import Exchange, Reply
+from edge.node.identity import BEHAVIOR_HINT
 from edge.node.outcome import Outcome, outcome_from_x_cache
 from edge.node.prepared import prepare_hit
 from edge.node.replies import entry_reply, generated_error, hit_reply
 from edge.node.response_headers import stored_headers
+from edge.node.triggers import FUNCTION_FAILURES, OriginCall, fetch_from_origin
 from edge.node.upstream import UpstreamError, UpstreamResponse
 
 # The node fetches whole objects; the viewer's validators and ranges are answered from them.
@@ -96,6 +98,9 @@ def _collapses(behavior: Behavior) -> bool:
 def _hit(ctx: NodeContext, ex: Exchange, entry: CachedResponse, age: float) -> Reply:
     ex.outcome = Outcome.ERROR if entry.status >= 400 else Outcome.HIT
     ex.hit_layer = ctx.layer
+    behavior = ex.behavior
+    if behavior is not None and behavior.functions.viewer_response is not None:
+        return entry_reply(entry, age, ex.head)  # headers the function can see and change
     return hit_reply(entry, age, ex.head)
 
 
@@ -138,21 +143,22 @@ async def _fetch(
     query = forwarded_query(head, behavior, ctx.semantics.name)
     ex.uri = head.path + (f"?{query}" if query else "")
     route = ctx.cache_route(behavior)
+    if route.targets[0].layer == "REC":
+        headers[BEHAVIOR_HINT] = str(ctx.config.distribution.behaviors.index(behavior))
+    # A HEAD is fetched as GET so the object stored is whole (as Varnish does).
+    call = OriginCall(route, "GET" if head.method == "HEAD" else head.method, head.path, query,
+                      headers)
     request_time = ctx.clock()
     ctx.stats.upstream_requests += 1
     try:
-        # A HEAD is fetched as GET so the object stored is whole (as Varnish does).
-        upstream = await ctx.upstream.send(
-            route,
-            "GET" if head.method == "HEAD" else head.method,
-            head.path + (f"?{query}" if query else ""),
-            headers,
-            keep_host="Host" in headers,
-        )
+        sent = await fetch_from_origin(ctx, ex, behavior, call)
     except UpstreamError as err:
         if stale is not None and stale[1].if_error:
             return _serve_stale(ctx, ex, stale[0], err.detail)
         return _failed(ctx, ex, behavior, key, err, lead)
+    if isinstance(sent, Reply):
+        return sent  # an origin-facing function failed: nothing to store
+    upstream = sent
     ex.from_upstream(upstream)
     response_time = ctx.clock()
     from_tier = upstream.target.layer == "REC"
@@ -160,6 +166,11 @@ async def _fetch(
         parent = outcome_from_x_cache(upstream.headers.get("X-Cache"))
         if parent in (Outcome.HIT, Outcome.REFRESH_HIT):
             ex.outcome, ex.hit_layer = parent, "REC"
+        elif parent in FUNCTION_FAILURES:
+            # The regional cache's function failed: the viewer gets its answer, not stored.
+            ex.outcome = parent
+            return Reply(upstream.status, upstream.reason, stored_headers(
+                upstream.headers, from_tier=True, keep_set_cookie=False), stream=upstream)
 
     if upstream.status == 304 and stale_entry is not None:
         upstream.release()

@@ -20,6 +20,7 @@ from edge.http.behaviors import BehaviorMatcher
 from edge.http.semantics import CacheSemantics, semantics_named
 from edge.node.access_log import AccessLog
 from edge.node.collapse import Collapser
+from edge.node.functions import NodeFunctions
 from edge.node.identity import via_token
 from edge.node.upstream import Route, Target, Upstream
 
@@ -79,6 +80,7 @@ class NodeContext:
     via: str
     layer: str  # this node's name in Server-Timing `cdn-hit-layer` (spec §5.1)
     pop_timing: str  # Server-Timing's `cdn-pop` metric and the start of `cdn-rid`, made once
+    functions: NodeFunctions
     collapser: Collapser[CachedResponse] = field(default_factory=Collapser)
     stats: NodeStats = field(default_factory=NodeStats)
     background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -91,6 +93,8 @@ class NodeContext:
         upstream: Upstream,
         access_log: AccessLog,
         clock: Callable[[], float] = time.time,
+        *,
+        echo_function_logs: bool = False,
     ) -> NodeContext:
         dist = config.distribution
         routes = {oid: Route((origin_target(o),)) for oid, o in dist.origins.items()}
@@ -115,6 +119,7 @@ class NodeContext:
             via=via_token(node.id),
             layer="EDGE" if node.kind == "pop" else "REC",
             pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
+            functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock),
         )
 
     def error_caching_min_ttl(self, status: int) -> int | None:
@@ -131,6 +136,7 @@ class NodeContext:
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        await self.functions.close()
 
     def cache_route(self, behavior: Behavior) -> Route:
         """Cacheable requests climb the tiers: the parent cache if there is one, else the origin."""

@@ -18,6 +18,7 @@ from edge.node.exchange import Exchange, Reply
 from edge.node.outcome import Outcome
 from edge.node.replies import generated_error
 from edge.node.response_headers import stored_headers
+from edge.node.triggers import OriginCall, fetch_from_origin
 from edge.node.upstream import UpstreamError
 
 
@@ -30,21 +31,20 @@ async def serve_dynamic(
         semantics=ctx.semantics.name,
     )
     query = forwarded_query(head, behavior, ctx.semantics.name)
-    body = _body(request, ex) if request.body_exists else None
+    body: bytes | AsyncIterator[bytes] | None = ex.body
+    if body is None and request.body_exists:
+        body = _body(request, ex)
+    call = OriginCall(ctx.origin_route(behavior), head.method, head.path, query, headers, body)
     ctx.stats.upstream_requests += 1
     try:
-        upstream = await ctx.upstream.send(
-            ctx.origin_route(behavior),
-            head.method,
-            head.path + (f"?{query}" if query else ""),
-            headers,
-            body,
-            keep_host="Host" in headers,
-        )
+        sent = await fetch_from_origin(ctx, ex, behavior, call)
     except UpstreamError as err:
         ex.outcome = Outcome.ERROR
         ex.detail = err.detail
         return generated_error(err.status, ex.request_id)
+    if isinstance(sent, Reply):
+        return sent  # an origin-facing function failed
+    upstream = sent
     ex.from_upstream(upstream)
     if upstream.status >= 400:
         ex.outcome = Outcome.ERROR

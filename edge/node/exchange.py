@@ -53,6 +53,8 @@ class Exchange:
     upstream_layer: str | None = None
     upstream_timing: Timing | None = None
     first_byte_ms: float = 0.0
+    original: RequestHead | None = None  # the viewer's request, once a function rewrote `head`
+    body: bytes | None = None  # the viewer's body, once a function asked for it or replaced it
 
     def from_upstream(self, response: UpstreamResponse) -> None:
         self.upstream_layer = response.target.layer

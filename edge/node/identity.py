@@ -8,6 +8,11 @@ import random
 
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")  # base64 → URL-safe base64 (RFC 4648 §5)
 
+# How a PoP tells its regional cache which behavior it chose (the index among the
+# distribution's behaviors), so both tiers apply the one chosen on the viewer's original URI.
+# X-Edge-* is CloudFront's own prefix: functions can neither see nor add such a header.
+BEHAVIOR_HINT = "X-Edge-Behavior"
+
 
 def new_request_id() -> str:
     """A 56-character URL-safe base64 id ending in `==`, like a real `X-Amz-Cf-Id`.

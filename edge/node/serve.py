@@ -34,8 +34,11 @@ async def start_site(runner: web.BaseRunner, host: str, port: int, what: str) ->
         raise PortInUse(host, port, what) from exc
 
 
-async def serve_node(config: Config, node: Node, token: str) -> None:
-    viewer = ViewerPort(config, node, shutdown_timeout=5.0)
+async def serve_node(
+    config: Config, node: Node, token: str, *, echo_function_logs: bool = False
+) -> None:
+    viewer = ViewerPort(config, node, shutdown_timeout=5.0,
+                        echo_function_logs=echo_function_logs)
     admin_runner = web.AppRunner(admin_app(viewer, token), handle_signals=False,
                                  access_log=None)
     await viewer.setup()

@@ -70,7 +70,7 @@ class UpstreamResponse:
     headers: CIMultiDictProxy[str]
     target: Target
     timing: Timing
-    _response: aiohttp.ClientResponse = field(repr=False)
+    _response: aiohttp.ClientResponse | None = field(repr=False)  # None: GeneratedResponse
 
     @property
     def content_length(self) -> int | None:
@@ -94,6 +94,7 @@ class UpstreamResponse:
             yield chunk
 
     async def _read_chunk(self, size: int) -> bytes:
+        assert self._response is not None
         try:
             return await self._response.content.read(size)
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -102,11 +103,33 @@ class UpstreamResponse:
             raise UpstreamError(502, "OriginReadError", f"body cut short: {exc!r}") from exc
 
     def release(self) -> None:
+        assert self._response is not None
         self._response.release()
 
     def close(self) -> None:
         """Abandon the transfer: the connection is not reused."""
+        assert self._response is not None
         self._response.close()
+
+
+@dataclass(slots=True)
+class GeneratedResponse(UpstreamResponse):
+    """A response an origin-facing edge function generated, or whose body it replaced: the
+    body is in hand, and the rest of the node reads it as it would the origin's."""
+
+    body: bytes = b""
+    _offset: int = 0
+
+    async def _read_chunk(self, size: int) -> bytes:
+        chunk = self.body[self._offset : self._offset + size]
+        self._offset += len(chunk)
+        return chunk
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _trace_config() -> aiohttp.TraceConfig:

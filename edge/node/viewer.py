@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from itertools import chain
 
 from aiohttp import HttpVersion10, HttpVersion11, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.config import ALL_METHODS, Behavior
 from edge.http.message import X_FORWARDED_FOR, RequestHead
@@ -23,11 +24,12 @@ from edge.node.context import NodeContext
 from edge.node.dynamic import serve_dynamic
 from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
-from edge.node.identity import is_cloudfront_via, new_request_id
+from edge.node.identity import BEHAVIOR_HINT, is_cloudfront_via, new_request_id
 from edge.node.outcome import Outcome
 from edge.node.prepared import PreparedResponse, hit_bytes
 from edge.node.replies import generated_error
 from edge.node.response_headers import edge_headers
+from edge.node.triggers import runs_viewer_response, viewer_request, viewer_response
 from edge.node.upstream import UpstreamError
 
 MAX_URL = 8192  # spec §0 step 2
@@ -64,6 +66,10 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
             incoming_via = vias[-1].strip() if vias else None
     url = request.rel_url
     version = request.version
+    headers = request.headers
+    behavior = None
+    if BEHAVIOR_HINT in headers and ctx.node.kind == "rec" and is_trusted(peer):
+        behavior, headers = _hinted_behavior(ctx, headers)
     # Positional, in the order of the fields: keyword arguments cost a request a little more.
     return Exchange(
         request_id or new_request_id(),
@@ -73,13 +79,27 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
             request.method,
             url.raw_path,
             url.raw_query_string,
-            request.headers,
+            headers,
             _HTTP_VERSIONS.get(version) or f"{version.major}.{version.minor}",
         ),
         time.perf_counter(),
         incoming_via or ctx.via,
         _head_size(request),  # bytes_in: the body's bytes are added as it is read
+        behavior,
     )
+
+
+def _hinted_behavior(
+    ctx: NodeContext, headers: CIMultiDictProxy[str]
+) -> tuple[Behavior | None, CIMultiDictProxy[str]]:
+    """The behavior a PoP chose on the viewer's original URI (spec §0 step 4), which a
+    viewer-request function may have rewritten since; the hint goes no further."""
+    behaviors = ctx.config.distribution.behaviors
+    value = headers[BEHAVIOR_HINT]
+    rest = CIMultiDict(headers)
+    rest.popall(BEHAVIOR_HINT)
+    index = int(value) if value.isdigit() else -1
+    return (behaviors[index] if 0 <= index < len(behaviors) else None), CIMultiDictProxy(rest)
 
 
 def _head_size(request: web.BaseRequest) -> int:
@@ -113,7 +133,7 @@ def route(
     if method in ("GET", "HEAD") and has_body:
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
         return generated_error(403, ex.request_id, "GET and HEAD requests cannot have a body.")
-    behavior = ctx.matcher.match(ex.head.path)
+    behavior = ex.behavior or ctx.matcher.match(ex.head.path)
     ex.behavior = behavior
     if not _method_allowed(method, behavior):
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequestMethod"
@@ -121,12 +141,34 @@ def route(
             403, ex.request_id, "This distribution is not configured to allow the HTTP "
             "request method that was used for this request."
         )
-    if method in behavior.cached_methods and not behavior.cache_policy.caching_disabled:
+    if behavior.functions.viewer_request is not None and ctx.node.kind == "pop":
+        return _after_viewer_request(ctx, ex, behavior, request)
+    return _serve(ctx, ex, behavior, request)
+
+
+def _serve(
+    ctx: NodeContext, ex: Exchange, behavior: Behavior, request: web.BaseRequest
+) -> Reply | Coroutine[None, None, Reply]:
+    """Steps 6–7: the cache for cacheable requests, else straight to the origin."""
+    if ex.head.method in behavior.cached_methods and not behavior.cache_policy.caching_disabled:
         answer = answer_from_cache(ctx, ex, behavior)
         if isinstance(answer, CacheMiss):
             return fetch_for_cache(ctx, ex, behavior, answer)
         return answer
     return serve_dynamic(ctx, ex, behavior, request)
+
+
+async def _after_viewer_request(
+    ctx: NodeContext, ex: Exchange, behavior: Behavior, request: web.BaseRequest
+) -> Reply:
+    """Step 4: the viewer-request function, then the rest on the request it returned."""
+    association = behavior.functions.viewer_request
+    assert association is not None
+    reply = await viewer_request(ctx, ex, association, request)
+    if reply is not None:
+        return reply
+    answer = _serve(ctx, ex, behavior, request)
+    return answer if isinstance(answer, Reply) else await answer
 
 
 def viewer_headers(ctx: NodeContext, ex: Exchange, reply: Reply) -> None:
@@ -229,6 +271,7 @@ def log_record(
             start, end = span.split("-", 1)
             range_start, range_end = int(start), int(end)
     request_headers = request.headers
+    viewer = ex.original or ex.head  # the request as the viewer sent it
     return AccessLogRecord(
         time=ctx.clock(),
         x_edge_location=ctx.node.id,
@@ -236,11 +279,11 @@ def log_record(
         c_ip=ex.client_ip,
         cs_method=request.method,
         cs_host=ctx.config.distribution.domain_name,
-        cs_uri_stem=ex.head.path,
+        cs_uri_stem=viewer.path,
         sc_status=status,
         cs_referer=request_headers.get("Referer"),
         cs_user_agent=request_headers.get("User-Agent"),
-        cs_uri_query=ex.head.query or None,
+        cs_uri_query=viewer.query or None,
         cs_cookie=request_headers.get("Cookie"),
         x_edge_result_type=result,
         x_edge_request_id=ex.request_id,
@@ -279,7 +322,7 @@ def hit_log_fields(
     """A prepared hit's log line (fields 3-33): what `log_record` would log, without a record."""
     assert reply.prepared is not None
     result = ex.outcome.result_type
-    head = ex.head
+    head = ex.original or ex.head  # the request as the viewer sent it
     return hit_fields(
         ctx.node.id, response.body_length, ex.client_ip, ctx.config.distribution.domain_name,
         head.path, 0 if ex.detail == "ClientHungUpRequest" else reply.status, request.headers,
@@ -287,6 +330,20 @@ def hit_log_fields(
         "HTTP/" + head.http_version, ex.client_port, ex.first_byte_ms / 1000,
         ex.detail or result, reply.prepared.content_type, len(reply.body),
     )
+
+
+async def _finished_at_pop(ctx: NodeContext, ex: Exchange, reply: Reply) -> Reply:
+    """Step 8 and the custom error page of step 9: what only a PoP does to a response."""
+    behavior = ex.behavior
+    if (behavior is not None and (association := behavior.functions.viewer_response) is not None
+            and runs_viewer_response(ex, reply)):
+        reply = await viewer_response(ctx, ex, association, reply)
+    if reply.status >= 400 and ex.outcome is not Outcome.LAMBDA_LIMIT_EXCEEDED:
+        # Spec §6.3: a 503 for a limit exceeded bypasses the custom error pages.
+        custom = ctx.config.distribution.custom_error_responses.get(reply.status)
+        if custom is not None:
+            reply = await with_custom_page(ctx, ex, reply, custom)
+    return reply
 
 
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
@@ -299,10 +356,8 @@ async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamRespon
         sent = len(reply.body)
         ctx.access_log.write_fields(ctx.clock(), hit_log_fields(ctx, ex, request, prepared, reply))
     else:
-        if reply.status >= 400 and ctx.node.kind == "pop":
-            custom = ctx.config.distribution.custom_error_responses.get(reply.status)
-            if custom is not None:
-                reply = await with_custom_page(ctx, ex, reply, custom)
+        if ctx.node.kind == "pop":
+            reply = await _finished_at_pop(ctx, ex, reply)
         viewer_headers(ctx, ex, reply)
         response, sent = await send(request, ex, reply)
         ctx.access_log.write(log_record(ctx, ex, request, response, sent))

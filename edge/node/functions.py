@@ -1,0 +1,234 @@
+"""The edge functions deployed on one node: their pools, logs, meters, and hot reload.
+
+A function is deployed on a node the first time one of its triggers fires there, so a node
+holds environments only for the functions it runs (viewer triggers at PoPs, origin triggers
+where the origin is contacted). Saving a handler file deploys a new version for the requests
+that follow: the old version's environments finish what they are doing and are then stopped. A
+file that does not compile leaves the old version serving and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from edge.config import Config, Node
+from edge.runtime.function import EdgeFunction
+from edge.runtime.logs import FunctionLog, log_file_name
+from edge.runtime.pool import ConcurrencyLimit
+from edge.runtime.runner import DeployedFunction, FunctionError, InvocationResult, invoke
+
+__all__ = ["NodeFunctions"]
+
+RELOAD_INTERVAL = 0.25  # seconds between looks at the handler files
+RETIRE_TIMEOUT = 60.0  # seconds an old version's invocations in flight may take to finish
+
+
+class EchoedLog(FunctionLog):
+    """A function log whose lines also go to the node's output (the `edgesim up` tail)."""
+
+    def __init__(self, path: Path, prefix: str, out: TextIO) -> None:
+        super().__init__(path)
+        self._prefix = prefix
+        self._out = out
+
+    def write(self, text: str) -> None:
+        super().write(text)
+        self._out.write("".join(f"{self._prefix}{line}\n" for line in text.splitlines()))
+        self._out.flush()
+
+
+class NodeFunctions:
+    def __init__(
+        self, config: Config, node: Node, *, echo: bool = False,
+        clock: Callable[[], float] = time.time, out: TextIO = sys.stdout,
+    ) -> None:
+        dist = config.distribution
+        self._node = node
+        self._clock = clock
+        self._echo = echo
+        self._out = out
+        self._dir = Path(config.log_dir) / node.id / "functions"
+        self._limits = dist.function_limits
+        self._shared = ConcurrencyLimit(self._limits.concurrency)
+        # The functions of the config, by name, each at its latest version.
+        self._functions: dict[str, EdgeFunction] = {
+            a.function.name: a.function for b in dist.behaviors for a in b.functions
+        }
+        self._deployed: dict[str, DeployedFunction] = {}
+        self._in_flight: dict[int, int] = {}  # by id(DeployedFunction)
+        self._retiring: set[asyncio.Task[None]] = set()
+        self._sources = {name: _source(f) for name, f in self._functions.items()}
+        self._stamps = {name: _stamp(path) for name, path in self._sources.items()}
+        self._error_log: FunctionLog | None = None
+        self._distribution_id = dist.id
+        self._watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start watching the handler files (in the running loop)."""
+        if self._functions and self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def invoke(self, function: EdgeFunction, event: dict[str, Any]) -> InvocationResult:
+        """Run `event` through the deployed version of `function` (the latest, after reloads)."""
+        deployed = self._deployed.get(function.name) or self._deploy(function.name)
+        with self._counted(deployed):
+            return await invoke(deployed, event)
+
+    def record_error(
+        self, function: EdgeFunction, request_id: str, error: FunctionError
+    ) -> None:
+        """The distribution's error log (`/aws/cloudfront/LambdaEdge/<DistributionId>`)."""
+        if self._error_log is None:
+            self._error_log = FunctionLog(self._dir / f"LambdaEdge.{self._distribution_id}.log")
+        deployed = self._deployed.get(function.name)
+        version = deployed.function.version if deployed else function.version
+        self._error_log.write(json.dumps({
+            "timestamp": _timestamp(self._clock()),
+            "distributionId": self._distribution_id,
+            "xEdgeRequestId": request_id,
+            "eventType": function.event_type.value,
+            "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{function.name}"
+                           f":{version}",
+            "error": error.failure.value,
+            "reason": error.reason,
+        }) + "\n")
+
+    def readings(self) -> dict[str, dict[str, Any]]:
+        """Per function deployed here: its version, trigger and meter (the node's stats)."""
+        return {
+            name: {
+                "version": d.function.version,
+                "event_type": d.function.event_type.value,
+                "memory_size_mb": d.function.memory_size,
+                **asdict(d.meter.reading()),
+            }
+            for name, d in self._deployed.items()
+        }
+
+    def flush(self) -> None:
+        for deployed in self._deployed.values():
+            if deployed.log is not None:
+                deployed.log.flush()
+        if self._error_log is not None:
+            self._error_log.flush()
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        await asyncio.gather(*self._retiring, return_exceptions=True)
+        for deployed in self._deployed.values():
+            await deployed.close()
+        if self._error_log is not None:
+            self._error_log.close()
+
+    # -- deployment and reload ---------------------------------------------------------------
+
+    def _deploy(self, name: str, log: FunctionLog | None = None) -> DeployedFunction:
+        function = self._functions[name]
+        if log is None:
+            path = self._dir / log_file_name(name)
+            log = (EchoedLog(path, f"[{self._node.id} {name}] ", self._out) if self._echo
+                   else FunctionLog(path))
+        deployed = DeployedFunction(
+            function, log=log, shared_limit=self._shared,
+            idle_timeout=self._limits.idle_timeout, clock=self._clock,
+        )
+        self._deployed[name] = deployed
+        return deployed
+
+    @contextmanager
+    def _counted(self, deployed: DeployedFunction) -> Iterator[None]:
+        key = id(deployed)
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._in_flight[key] - 1
+            if left:
+                self._in_flight[key] = left
+            else:
+                del self._in_flight[key]
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL)
+            for name, path in self._sources.items():
+                stamp = _stamp(path)
+                if stamp != self._stamps[name]:
+                    self._stamps[name] = stamp
+                    self._reload(name)
+
+    def _reload(self, name: str) -> None:
+        function = self._functions[name]
+        path = self._sources[name]
+        try:
+            source = path.read_bytes() if path is not None else b""
+            compile(source, str(path), "exec")
+        except (OSError, SyntaxError, ValueError) as error:
+            self._say(f"{name}: the new {path.name if path else 'module'} does not load, "
+                      f"version {function.version} keeps serving: {_describe(error)}")
+            return
+        function = replace(function, version=str(int(function.version) + 1))
+        self._functions[name] = function
+        old = self._deployed.pop(name, None)
+        if old is not None:
+            new = self._deploy(name, log=old.log)
+            new.meter = old.meter  # one function, one meter across its versions
+            task = asyncio.get_running_loop().create_task(self._retire(old))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
+        self._say(f"{name}: reloaded, version {function.version} serves new requests")
+
+    async def _retire(self, old: DeployedFunction) -> None:
+        """Let the old version finish its invocations in flight, then stop its environments."""
+        deadline = time.monotonic() + RETIRE_TIMEOUT
+        while id(old) in self._in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await old.pool.close()
+
+    def _say(self, message: str) -> None:
+        print(f"edgesim: {self._node.id}: {message}", file=sys.stderr, flush=True)
+
+
+def _source(function: EdgeFunction) -> Path | None:
+    """The handler's file: the one named, or where its module is found."""
+    spec = function.handler
+    if spec.path is not None:
+        return Path(spec.path)
+    try:
+        found = importlib.util.find_spec(str(spec.module))
+    except (ImportError, ValueError):
+        return None
+    return Path(found.origin) if found is not None and found.origin else None
+
+
+def _stamp(path: Path | None) -> tuple[int, int]:
+    """What changes when the handler's file is saved: modification time and size."""
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size) if stat is not None else (0, 0)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SyntaxError):
+        return f"SyntaxError: {error.msg} (line {error.lineno})"
+    return f"{type(error).__name__}: {error}"
+
+
+def _timestamp(now: float) -> str:
+    whole = int(now)
+    millis = int((now - whole) * 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
+
