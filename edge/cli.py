@@ -1,4 +1,4 @@
-"""The `edgesim` command line: up, pop, node, origin, invalidate.
+"""The `edgesim` command line: up, pop, node, origin, geo, invoke, invalidate.
 
 Every command that reads a config reports a bad one as `file: key: expected ..., got ...` and
 exits with status 2; no command shows a traceback for a mistake a user can make.
@@ -86,7 +86,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         children.append(Child(
             node.id,
             python_module("edge", "node", "--id", node.id, "--token-file", str(TOKEN_FILE),
-                          *_config_args(args)),
+                          *_config_args(args), *(("--function-logs",) if args.function_logs
+                                                 else ())),
             f"http://{config.host}:{admin_port(node)}/health",
             ((node.port, f"{node.id} viewer port"),
              (admin_port(node), f"{node.id} admin port")),
@@ -136,15 +137,16 @@ def cmd_node(args: argparse.Namespace) -> int:
         raise ConfigError(config.source, "pops / regional_caches", f"a node with id {args.id!r}",
                           "none")
     token = read_token(Path(args.token_file)) if args.token_file else new_token()
-    return _serve(config, node, token)
+    return _serve(config, node, token, echo_function_logs=args.function_logs)
 
 
-def _serve(config: Config, node: Node, token: str) -> int:
+def _serve(config: Config, node: Node, token: str, *, echo_function_logs: bool = False) -> int:
     from edge.node.serve import PortInUse, serve_node
     from edge.supervisor import watch_parent
 
     async def main() -> int:
-        server = asyncio.ensure_future(serve_node(config, node, token))
+        server = asyncio.ensure_future(
+            serve_node(config, node, token, echo_function_logs=echo_function_logs))
         stop = asyncio.Event()
         watcher = asyncio.ensure_future(watch_parent(stop))
         try:
@@ -260,6 +262,12 @@ def cmd_geo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from edge.invoke_command import invoke_command
+
+    return invoke_command(args)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -291,6 +299,9 @@ def parser() -> argparse.ArgumentParser:
     with_config(up)
     up.add_argument("--origin", metavar="URL",
                     help="put the edge in front of your own app instead of the sample origin")
+    up.add_argument("--no-function-logs", dest="function_logs", action="store_false",
+                    help="do not copy edge-function log lines to this output (they stay in "
+                         "logs/<node>/functions/)")
     up.set_defaults(func=cmd_up)
 
     pop = sub.add_parser("pop", help="run a single PoP (no regional cache) in front of an origin")
@@ -306,6 +317,8 @@ def parser() -> argparse.ArgumentParser:
     node.add_argument("--id", required=True)
     node.add_argument("--origin", metavar="URL")
     node.add_argument("--token-file", metavar="FILE")
+    node.add_argument("--function-logs", action="store_true",
+                      help="copy edge-function log lines to stdout, prefixed with node and name")
     node.set_defaults(func=cmd_node)
 
     origin = sub.add_parser("origin", help="run the sample origin")
@@ -317,6 +330,13 @@ def parser() -> argparse.ArgumentParser:
     with_config(geo)
     geo.add_argument("query", metavar="IP|CITY")
     geo.set_defaults(func=cmd_geo)
+
+    from edge.invoke_command import add_arguments as invoke_arguments
+
+    invoke = sub.add_parser("invoke", help="run an edge function once on one event, as a node "
+                            "would; print the request or response CloudFront continues with")
+    invoke_arguments(invoke)
+    invoke.set_defaults(func=cmd_invoke)
 
     inv = sub.add_parser("invalidate", help="purge paths on every node (trailing * only)")
     inv.add_argument("paths", nargs="+", metavar="PATH")

@@ -16,7 +16,6 @@ behaviors is one function with one log and one meter, as one Lambda version asso
 from __future__ import annotations
 
 import importlib.util
-import re
 from pathlib import Path
 
 from edge.config.checks import At, Parse, boolean, choice, integer, number, string, table_fields
@@ -28,7 +27,6 @@ from edge.runtime.handler import HandlerSpec
 __all__ = ["FunctionCatalog", "function_associations", "function_limits"]
 
 _TRIGGERS = {event_type.value: event_type for event_type in EventType}
-_NOT_A_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class FunctionCatalog:
@@ -84,7 +82,7 @@ def _association(
     fields = table_fields(value, at, parsers, ("handler",))
     spec: HandlerSpec = fields.pop("handler")
     include_body = fields.pop("include_body", False)
-    name = fields.pop("name", None) or _default_name(spec)
+    name = fields.pop("name", None) or spec.function_name
     try:
         function = EdgeFunction(name=name, handler=spec, event_type=event_type,
                                 **{k: Mode(v) if k == "mode" else v for k, v in fields.items()})
@@ -115,12 +113,6 @@ def _handler(value: object, at: At, base: Path) -> HandlerSpec:
     if found is None:
         raise at.fail("an importable module", f"no module named {spec.module!r}")
     return spec
-
-
-def _default_name(spec: HandlerSpec) -> str:
-    stem = _NOT_A_NAME.sub("-", spec.module_name.rpartition(".")[2])
-    name = stem if spec.function == "handler" else f"{stem}-{spec.function}"
-    return name[:64]
 
 
 def function_limits(value: object, at: At) -> FunctionLimits:

@@ -175,8 +175,13 @@ class NodeFunctions:
             source = path.read_bytes() if path is not None else b""
             compile(source, str(path), "exec")
         except (OSError, SyntaxError, ValueError) as error:
-            self._say(f"{name}: the new {path.name if path else 'module'} does not load, "
-                      f"version {function.version} keeps serving: {_describe(error)}")
+            message = (f"the new {path.name if path else 'module'} does not load, "
+                       f"version {function.version} keeps serving: {_describe(error)}")
+            self._say(f"{name}: {message}")
+            deployed = self._deployed.get(name)
+            if deployed is not None and deployed.log is not None:
+                # Into the file only: the node's output has just said it.
+                FunctionLog.write(deployed.log, f"{_timestamp(self._clock())} {message}\n")
             return
         function = replace(function, version=str(int(function.version) + 1))
         self._functions[name] = function

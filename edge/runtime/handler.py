@@ -48,6 +48,14 @@ class HandlerSpec(NamedTuple):
         """The name Lambda imports the module under: the file's stem, or the module itself."""
         return Path(self.path).stem if self.path is not None else str(self.module)
 
+    @property
+    def function_name(self) -> str:
+        """The function's name when none is given: the file or module (its last part), plus
+        `-FUNCTION` unless that is `handler`, in the characters Lambda allows."""
+        stem = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "-"
+                       for c in self.module_name.rpartition(".")[2]) or "function"
+        return (stem if self.function == "handler" else f"{stem}-{self.function}")[:64]
+
     def __str__(self) -> str:
         return f"{self.path or self.module}:{self.function}"
 

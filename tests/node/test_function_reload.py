@@ -59,3 +59,5 @@ async def test_a_saved_handler_serves_the_next_requests(
         assert meter["version"] == "3" and meter["cold_starts"] == 3  # one meter, all versions
     finally:
         await world.close()
+    log = (tmp_path / "logs" / world.pop / "functions" / "us-east-1.page.log").read_text()
+    assert "does not load, version 2 keeps serving: SyntaxError" in log
