@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.runtime.execution import Cause, Completed, ExecutionFailed
-from edge.runtime.framing import pack, unpack
+from edge.runtime.framing import pack_for_worker, unpack
 from edge.runtime.function import EdgeFunction
 
 __all__ = ["INIT_TIMEOUT", "Environment"]
@@ -55,7 +55,7 @@ class _Channel(asyncio.Protocol):
         assert self.transport is not None
         self.waiter = asyncio.get_running_loop().create_future()
         self.output = []
-        self.transport.write(pack(message))
+        self.transport.write(pack_for_worker(message))
         return self.waiter
 
 
@@ -156,15 +156,21 @@ class Environment:
         timeout = self.function.timeout
         loop = asyncio.get_running_loop()
         started = loop.time()
-        deadline = time.monotonic() + timeout
-        reply = await self._exchange(["invoke", request_id, deadline, event], timeout)
-        elapsed_ms = (loop.time() - started) * 1000
-        init_ms, self._cold = (self._init_duration_ms if self._cold else None), False
-        output = self._init_output + "".join(self._channel.output)
-        self._init_output = ""
+        waiter = self._channel.request(["invoke", request_id, time.monotonic() + timeout, event])
+        timer = loop.call_later(timeout, _expire, waiter)
+        try:
+            reply = await waiter
+        finally:
+            timer.cancel()
+        output = "".join(self._channel.output)
+        init_ms = None
+        if self._cold:
+            init_ms, self._cold = self._init_duration_ms, False
+            output, self._init_output = self._init_output + output, ""
         if reply is not None and reply is not _TIMED_OUT and reply[0] == "return":
             _, value, duration_ms, self._max_memory_used_mb = reply
             return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms)
+        elapsed_ms = (loop.time() - started) * 1000
         if reply is _TIMED_OUT:
             await self.kill()
             message = f"Task timed out after {timeout:.2f} seconds"

@@ -13,7 +13,6 @@ __all__ = [
     "VIEWER_REQUEST_CANNOT_ADD",
     "cf_headers",
     "header_key",
-    "header_pairs",
     "is_cloudfront_generated",
     "is_disallowed",
 ]
@@ -79,7 +78,3 @@ def cf_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, list[dict[str, str
             headers.setdefault(lower, []).append({"key": name, "value": value})
     return headers
 
-
-def header_pairs(headers: dict[str, list[dict[str, str]]]) -> tuple[tuple[str, str], ...]:
-    """Validated event headers back as (name, value) pairs, each entry's `key` as its name."""
-    return tuple((entry["key"], entry["value"]) for values in headers.values() for entry in values)

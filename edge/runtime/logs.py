@@ -1,16 +1,15 @@
 """A function's log in Lambda's format: START, the handler's output, END, REPORT.
 
-Lines are formatted by pure functions; `FunctionLog` buffers them like the access log does,
-so the request path does no file I/O. The file is named after the function's log group,
-`/aws/lambda/us-east-1.<name>` (spec §2.4).
+Lines are formatted by pure functions, each as one f-string (they run on every invocation);
+`FunctionLog` buffers them like the access log does, so the request path does no file I/O. The
+file is named after the function's log group, `/aws/lambda/us-east-1.<name>` (spec §2.4).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from edge.runtime.execution import Cause, ExecutionFailed
 
@@ -28,8 +27,7 @@ __all__ = [
 _FLUSH_AT = 64 * 1024  # characters buffered before a write without waiting for flush()
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """The numbers of one invocation, as its REPORT line gives them."""
 
     request_id: str
@@ -50,16 +48,14 @@ def end_line(request_id: str) -> str:
 
 def report_line(report: Report) -> str:
     """Tab-separated, as Lambda writes it."""
-    fields = [
-        f"REPORT RequestId: {report.request_id}",
-        f"Duration: {report.duration_ms:.2f} ms",
-        f"Billed Duration: {report.billed_duration_ms} ms",
-        f"Memory Size: {report.memory_size_mb} MB",
-        f"Max Memory Used: {report.max_memory_used_mb} MB",
-    ]
-    if report.init_duration_ms is not None:
-        fields.append(f"Init Duration: {report.init_duration_ms:.2f} ms")
-    return "\t".join(fields)
+    line = (
+        f"REPORT RequestId: {report.request_id}\tDuration: {report.duration_ms:.2f} ms\t"
+        f"Billed Duration: {report.billed_duration_ms} ms\tMemory Size: {report.memory_size_mb} MB"
+        f"\tMax Memory Used: {report.max_memory_used_mb} MB"
+    )
+    if report.init_duration_ms is None:
+        return line
+    return f"{line}\tInit Duration: {report.init_duration_ms:.2f} ms"
 
 
 def error_text(failure: ExecutionFailed, request_id: str, now: float) -> str:
@@ -76,13 +72,15 @@ def error_text(failure: ExecutionFailed, request_id: str, now: float) -> str:
 
 def invocation_text(version: str, report: Report, output: str, error: str = "") -> str:
     """The lines one invocation adds to the log, each ending with a line break."""
-    parts = [start_line(report.request_id, version), "\n", output]
-    if output and not output.endswith("\n"):
-        parts.append("\n")
+    if output and output[-1] != "\n":
+        output += "\n"
     if error:
-        parts += [error, "\n"]
-    parts += [end_line(report.request_id), "\n", report_line(report), "\n"]
-    return "".join(parts)
+        output = f"{output}{error}\n"
+    request_id = report.request_id
+    return (
+        f"{start_line(request_id, version)}\n{output}{end_line(request_id)}\n"
+        f"{report_line(report)}\n"
+    )
 
 
 def log_file_name(function_name: str) -> str:

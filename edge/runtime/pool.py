@@ -14,7 +14,7 @@ from collections import deque
 from typing import Any
 
 from edge.runtime.environment import Environment
-from edge.runtime.execution import Completed, Execution, ExecutionFailed, Throttled
+from edge.runtime.execution import Execution, ExecutionFailed, Throttled
 from edge.runtime.function import EdgeFunction
 
 __all__ = ["IDLE_TIMEOUT", "ConcurrencyLimit", "FunctionPool"]
@@ -75,44 +75,49 @@ class FunctionPool:
     async def run(self, event: dict[str, Any], request_id: str) -> Execution:
         if self._closed:
             raise RuntimeError(f"pool for {self.function.name} is closed")
-        if not self._idle and self.busy >= self.function.max_concurrency:
+        idle = self._idle
+        if not idle and self.busy >= self.function.max_concurrency:
             return Throttled(
                 f"{self.function.name} is at its concurrency limit of "
                 f"{self.function.max_concurrency}"
             )
-        if self._shared_limit is not None and not self._shared_limit.try_acquire():
-            return Throttled(f"the node is at its concurrency limit of {self._shared_limit.limit}")
+        shared = self._shared_limit
+        if shared is not None and not shared.try_acquire():
+            return Throttled(f"the node is at its concurrency limit of {shared.limit}")
         try:
-            return await self._run(event, request_id)
-        finally:
-            if self._shared_limit is not None:
-                self._shared_limit.release()
-
-    async def _run(self, event: dict[str, Any], request_id: str) -> Completed | ExecutionFailed:
-        if self._idle:
-            environment, _ = self._idle.pop()
-        else:
-            self._starting += 1
-            self._no_starts.clear()
-            try:
-                started = await Environment.start(self.function)
-            finally:
-                self._starting -= 1
-                if not self._starting:
-                    self._no_starts.set()
-            if isinstance(started, ExecutionFailed):
-                return started
-            environment = started
-        self._busy.add(environment)
-        try:
-            return await environment.invoke(event, request_id)
-        finally:
-            self._busy.discard(environment)
-            if environment.alive and not self._closed:
-                self._idle.append((environment, asyncio.get_running_loop().time()))
-                self._schedule_reaper()
+            if idle:
+                environment = idle.pop()[0]
             else:
-                self._dispose(environment)
+                started = await self._start()
+                if isinstance(started, ExecutionFailed):
+                    return started
+                environment = started
+            busy = self._busy
+            busy.add(environment)
+            try:
+                return await environment.invoke(event, request_id)
+            finally:
+                busy.discard(environment)
+                if environment.alive and not self._closed:
+                    idle.append((environment, asyncio.get_running_loop().time()))
+                    if self._reaper is None:
+                        self._schedule_reaper()
+                else:
+                    self._dispose(environment)
+        finally:
+            if shared is not None:
+                shared.release()
+
+    async def _start(self) -> Environment | ExecutionFailed:
+        """A cold start: counted as busy while the worker imports the handler."""
+        self._starting += 1
+        self._no_starts.clear()
+        try:
+            return await Environment.start(self.function)
+        finally:
+            self._starting -= 1
+            if not self._starting:
+                self._no_starts.set()
 
     def _schedule_reaper(self) -> None:
         if self._reaper is None and self._idle:

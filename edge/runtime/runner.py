@@ -7,13 +7,14 @@ Nothing else in the node needs to know how a handler failed: the result says wha
 
 from __future__ import annotations
 
+import os
+import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from edge.runtime.execution import Completed, ExecutionFailed, Pool, Throttled
+from edge.runtime.execution import Completed, Pool, Throttled
 from edge.runtime.failures import FAILURE_RESPONSES, Failure, FailureResponse
 from edge.runtime.function import EdgeFunction, Mode
 from edge.runtime.inline import InlinePool
@@ -23,6 +24,13 @@ from edge.runtime.pool import IDLE_TIMEOUT, ConcurrencyLimit, FunctionPool
 from edge.runtime.validation import AcceptedRequest, AcceptedResponse, ValidationError, validate
 
 __all__ = ["DeployedFunction", "FunctionError", "InvocationResult", "invoke"]
+
+# A random (version 4) UUID per invocation, as Lambda's RequestIds are, from a generator of our
+# own: a handler that seeds `random` in inline mode must not make request ids repeat.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+_UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +45,9 @@ class FunctionError:
         return FAILURE_RESPONSES[self.failure]
 
 
-@dataclass(frozen=True, slots=True)
-class InvocationResult:
+class InvocationResult(NamedTuple):
+    """A NamedTuple rather than a dataclass: one is made per invocation."""
+
     request_id: str  # Lambda's RequestId, as in the log lines
     outcome: AcceptedRequest | AcceptedResponse | FunctionError
     report: Report | None  # None when the request was throttled and nothing ran
@@ -79,38 +88,43 @@ class DeployedFunction:
 async def invoke(deployed: DeployedFunction, event: dict[str, Any]) -> InvocationResult:
     """Run `event` through the function; every failure comes back in the result."""
     function = deployed.function
-    request_id = str(uuid.uuid4())
+    request_id = _request_id()
     execution = await deployed.pool.run(event, request_id)
     if isinstance(execution, Throttled):
         deployed.meter.record(None, Failure.LIMIT_EXCEEDED)
         error = FunctionError(Failure.LIMIT_EXCEEDED, execution.reason)
         return InvocationResult(request_id, error, None, "")
 
+    duration_ms = execution.duration_ms
     report = Report(
-        request_id=request_id,
-        duration_ms=execution.duration_ms,
-        billed_duration_ms=billed_duration_ms(execution.duration_ms),
-        memory_size_mb=function.memory_size,
-        max_memory_used_mb=execution.max_memory_used_mb,
-        init_duration_ms=execution.init_duration_ms,
+        request_id,
+        duration_ms,
+        billed_duration_ms(duration_ms),
+        function.memory_size,
+        execution.max_memory_used_mb,
+        execution.init_duration_ms,
     )
     outcome: AcceptedRequest | AcceptedResponse | FunctionError
-    match execution:
-        case ExecutionFailed():
-            reason = f"{execution.error_type}: {execution.message}"
-            outcome = FunctionError(Failure.EXECUTION_ERROR, reason)
-            error = error_text(execution, request_id, deployed.clock())
-            deployed.meter.record(report, Failure.EXECUTION_ERROR, execution.cause)
-        case Completed():
-            verdict = validate(function.event_type, execution.value, event["Records"][0]["cf"])
-            if isinstance(verdict, ValidationError):
-                outcome = FunctionError(Failure.VALIDATION_ERROR, verdict.reason)
-                deployed.meter.record(report, Failure.VALIDATION_ERROR)
-            else:
-                outcome = verdict
-                deployed.meter.record(report)
-            error = ""
+    if isinstance(execution, Completed):
+        verdict = validate(function.event_type, execution.value, event["Records"][0]["cf"])
+        if isinstance(verdict, ValidationError):
+            outcome = FunctionError(Failure.VALIDATION_ERROR, verdict.reason)
+            deployed.meter.record(report, Failure.VALIDATION_ERROR)
+        else:
+            outcome = verdict
+            deployed.meter.record(report)
+        error = ""
+    else:
+        reason = f"{execution.error_type}: {execution.message}"
+        outcome = FunctionError(Failure.EXECUTION_ERROR, reason)
+        error = error_text(execution, request_id, deployed.clock())
+        deployed.meter.record(report, Failure.EXECUTION_ERROR, execution.cause)
     text = invocation_text(function.version, report, execution.output, error)
     if deployed.log is not None:
         deployed.log.write(text)
     return InvocationResult(request_id, outcome, report, text)
+
+
+def _request_id() -> str:
+    digits = f"{_ids.getrandbits(128) & _UUID4_KEEP | _UUID4_SET:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"

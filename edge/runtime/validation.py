@@ -4,6 +4,11 @@
 `cf` record. It answers with the accepted request or response, normalised (a header entry
 without `key` gets one), or with a `ValidationError` whose reason names the offending field;
 the caller turns that into 502 `LambdaValidationError`. The first violation found is reported.
+
+It runs on every invocation, so the common case is kept cheap: what a header name is (a valid
+token, disallowed, CloudFront-generated, its default key) is worked out once per name and kept
+in a bounded table, a string that `isprintable` already clears skips the regular expression,
+and the accepted values are NamedTuples.
 """
 
 from __future__ import annotations
@@ -14,15 +19,10 @@ import re
 from base64 import b64decode
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 from edge.runtime.events import BODY_LIMITS, EventType
-from edge.runtime.headers import (
-    header_key,
-    header_pairs,
-    is_cloudfront_generated,
-    is_disallowed,
-)
+from edge.runtime.headers import header_key, is_cloudfront_generated, is_disallowed
 
 __all__ = [
     "RULES",
@@ -125,8 +125,30 @@ _BAD_URI_CHARS = re.compile(r"[\x00-\x20\x7f#]")  # §2.2: no spaces, control ch
 _DNS_NAME = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]{1,63}")
 
 
-@dataclass(frozen=True, slots=True)
-class AcceptedRequest:
+class _Name(NamedTuple):
+    """What the rules need to know about a valid lowercase header name."""
+
+    name: str
+    key: str  # the key an entry without one gets
+    disallowed: bool
+    cloudfront_generated: bool
+
+
+_NAMES: dict[str, _Name] = {}  # valid names seen so far
+_NAMES_KEPT = 4096  # a handler inventing names on every call cannot grow the table without end
+
+
+def _name(name: Any) -> _Name | None:
+    """The facts about a header name, or None when it is not a lowercase token."""
+    facts = _NAMES.get(name) if type(name) is str else None
+    if facts is None and type(name) is str and _TOKEN.fullmatch(name):
+        facts = _Name(name, header_key(name), is_disallowed(name), is_cloudfront_generated(name))
+        if len(_NAMES) < _NAMES_KEPT:
+            _NAMES[name] = facts
+    return facts
+
+
+class AcceptedRequest(NamedTuple):
     """A request the function returned: the pipeline continues with it."""
 
     request: dict[str, Any]  # normalised, in the event's shape
@@ -137,8 +159,7 @@ class AcceptedRequest:
     origin: dict[str, Any] | None  # origin events only
 
 
-@dataclass(frozen=True, slots=True)
-class AcceptedResponse:
+class AcceptedResponse(NamedTuple):
     """A response the function returned: generated, or replacing the origin's."""
 
     response: dict[str, Any]  # normalised, in the event's shape
@@ -195,7 +216,7 @@ def _request(
     querystring = returned.get("querystring", "")
     if not isinstance(querystring, str):
         raise _Invalid(f"request.querystring must be a string, not {_kind(querystring)}")
-    if _BAD_URI_CHARS.search(querystring):
+    if querystring and _BAD_URI_CHARS.search(querystring):
         raise _Invalid(
             f"request.querystring must not contain spaces, control characters or '#': "
             f"{querystring!r}"
@@ -214,7 +235,7 @@ def _request(
 
     request: dict[str, Any] = {
         "clientIp": before.get("clientIp"),
-        "headers": headers,
+        "headers": headers.entries,
         "method": before.get("method"),
         "querystring": querystring,
         "uri": uri,
@@ -230,16 +251,9 @@ def _request(
         if origin != before.get("origin"):
             if not rules.may_change_origin:
                 raise _Invalid(f"request.origin cannot be changed by a {event_type} function")
-            origin = _origin(origin, headers)
+            origin = _origin(origin, headers.entries)
         request["origin"] = origin
-    return AcceptedRequest(
-        request=request,
-        uri=uri,
-        querystring=querystring,
-        headers=header_pairs(headers),
-        body=body,
-        origin=origin,
-    )
+    return AcceptedRequest(request, uri, querystring, headers.pairs, body, origin)
 
 
 def _request_body(
@@ -292,8 +306,9 @@ def _origin(origin: Any, request_headers: CfHeaders) -> dict[str, Any]:
         if field not in fields:
             raise _Invalid(f"{where}.{field} is required")
     custom_headers = _headers(fields["customHeaders"], f"{where}.customHeaders")
-    for name in custom_headers:
-        if is_disallowed(name):
+    for facts in custom_headers.names:
+        name = facts.name
+        if facts.disallowed:
             raise _Invalid(f"{where}.customHeaders[{name!r}] is not allowed")
         if name in request_headers:
             raise _Invalid(f"{where}.customHeaders[{name!r}] duplicates a request header")
@@ -312,7 +327,7 @@ def _origin(origin: Any, request_headers: CfHeaders) -> dict[str, Any]:
         _check_custom_origin(where, fields, domain_name)
     else:
         _check_s3_origin(where, fields, domain_name)
-    return {kind: {**fields, "customHeaders": custom_headers}}
+    return {kind: {**fields, "customHeaders": custom_headers.entries}}
 
 
 def _check_custom_origin(where: str, fields: dict[str, Any], domain_name: Any) -> None:
@@ -386,7 +401,7 @@ def _response(
         _check_disallowed(headers)
 
     response: dict[str, Any] = {
-        "headers": headers,
+        "headers": headers.entries,
         "status": status_text,
         "statusDescription": description,
     }
@@ -406,32 +421,32 @@ def _response(
         response["bodyEncoding"] = encoding
     if rules.forbids_204_with_body and status == 204 and body:
         raise _Invalid("a 204 response generated by a viewer-request function cannot have a body")
-    size = sum(
-        len(f"{entry['key']}: {entry['value']}\r\n".encode())
-        for entries in headers.values()
-        for entry in entries
-    ) + len(body or b"")
+    size = sum(len(f"{key}: {value}\r\n".encode()) for key, value in headers.pairs)
+    size += len(body or b"")
     if size > rules.response_size_limit:
         raise _Invalid(
             f"the response is {size} bytes (headers + body); {event_type} functions may "
             f"return at most {rules.response_size_limit}"
         )
-    return AcceptedResponse(
-        response=response,
-        status=status,
-        status_description=description,
-        headers=header_pairs(headers),
-        body=body,
-    )
+    return AcceptedResponse(response, status, description, headers.pairs, body)
 
 
-def _headers(value: Any, where: str) -> CfHeaders:
+class _Headers(NamedTuple):
+    entries: CfHeaders  # normalised: every entry a fresh {key, value}, no empty lists
+    pairs: Pairs  # the same as (key, value), in order
+    names: list[_Name]  # the names of `entries`
+
+
+def _headers(value: Any, where: str) -> _Headers:
     """Check the `{lowercase: [{key, value}]}` shape and fill in missing keys."""
     if not isinstance(value, dict):
         raise _Invalid(f"{where} must be an object keyed by lowercase header name")
     headers: CfHeaders = {}
+    pairs: list[tuple[str, str]] = []
+    names: list[_Name] = []
     for name, entries in value.items():
-        if type(name) is not str or not _TOKEN.fullmatch(name):
+        facts = _NAMES.get(name) or _name(name)
+        if facts is None:
             raise _Invalid(f"{where} names must be lowercase header names, not {name!r}")
         if type(entries) is not list:
             raise _Invalid(f"{where}[{name!r}] must be a list of {{key, value}} objects")
@@ -442,33 +457,38 @@ def _headers(value: Any, where: str) -> CfHeaders:
                 raise _Invalid(f"{where}[{name!r}] must be a list of {{key, value}} objects")
             key = entry.get("key")
             if key is None:
-                key = header_key(name)
-            elif type(key) is not str or key.lower() != name:
+                key = facts.key
+            elif type(key) is not str or (key != facts.key and key.lower() != name):
                 raise _Invalid(f"{where}[{name!r}] has an entry whose key {key!r} is another name")
-            if _BAD_VALUE_CHARS.search(text):
+            if not text.isprintable() and _BAD_VALUE_CHARS.search(text):
                 raise _Invalid(f"{where}[{name!r}] has a value with control characters")
             normalised.append({"key": key, "value": text})
+            pairs.append((key, text))
         if normalised:
             headers[name] = normalised
-    return headers
+            names.append(facts)
+    return _Headers(headers, tuple(pairs), names)
 
 
-def _check_disallowed(headers: CfHeaders) -> None:
-    for name in headers:
-        if is_disallowed(name):
-            raise _Invalid(f"headers[{name!r}] is not allowed in Lambda@Edge functions")
+def _check_disallowed(headers: _Headers) -> None:
+    for facts in headers.names:
+        if facts.disallowed:
+            raise _Invalid(f"headers[{facts.name!r}] is not allowed in Lambda@Edge functions")
 
 
 def _check_header_rules(
-    event_type: EventType, rules: TriggerRules, headers: CfHeaders, before: CfHeaders
+    event_type: EventType, rules: TriggerRules, headers: _Headers, before: CfHeaders
 ) -> None:
     _check_disallowed(headers)
+    entries = headers.entries
     for name in rules.read_only_headers:
-        if _values(headers.get(name)) != _values(before.get(name)):
+        now, then = entries.get(name), before.get(name)
+        if (now or then) and now != then and _values(now) != _values(then):
             raise _Invalid(f"headers[{name!r}] is read-only in {event_type} functions")
     if not rules.may_add_cloudfront_headers:
-        for name in headers:
-            if is_cloudfront_generated(name) and name not in before:
+        for facts in headers.names:
+            name = facts.name
+            if facts.cloudfront_generated and name not in before:
                 raise _Invalid(
                     f"headers[{name!r}] cannot be added by a {event_type} function "
                     "(CloudFront adds it later)"

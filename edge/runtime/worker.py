@@ -20,7 +20,7 @@ from typing import Any
 
 from edge.runtime import capture
 from edge.runtime.context import Context
-from edge.runtime.framing import pack, unpack
+from edge.runtime.framing import pack, unpack_from_node
 from edge.runtime.handler import (
     Exited,
     Handler,
@@ -44,7 +44,7 @@ class _Channel:
 
     def receive(self) -> Any:
         """The next message, or None once the node has closed its end."""
-        while (message := next(unpack(self._buffer), None)) is None:
+        while (message := unpack_from_node(self._buffer)) is None:
             chunk = self._sock.recv(1 << 16)
             if not chunk:
                 return None

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from edge.runtime.failures import FAILURE_RESPONSES, Failure
-from edge.runtime.function import Mode
 from edge.runtime.runner import FunctionError, invoke
 from edge.runtime.testing import viewer_request_event
 from tests.runtime.conftest import Deploy
@@ -97,9 +96,8 @@ async def test_each_failure_kind_gets_its_status_and_x_cache(
     assert reason in result.outcome.reason
 
 
-@pytest.mark.parametrize("mode", [Mode.ISOLATED, Mode.INLINE])
-async def test_over_the_concurrency_limit_is_limit_exceeded(deploy: Deploy, mode: Mode) -> None:
-    function = deploy("sleeps", mode=mode, max_concurrency=1, timeout=5.0)
+async def test_over_the_concurrency_limit_is_limit_exceeded(deploy: Deploy) -> None:
+    function = deploy("sleeps", max_concurrency=1, timeout=5.0)
     slow = asyncio.create_task(invoke(function, viewer_request_event(querystring="0.3")))
     while function.pool.busy == 0:
         await asyncio.sleep(0.01)

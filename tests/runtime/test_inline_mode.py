@@ -1,9 +1,17 @@
-"""`mode = "inline"`: same results, logs and limits where it can keep them; a timeout is
-reported on time even though the handler's thread runs on."""
+"""`mode = "inline"`: same results, logs and limits where it can keep them; the handler runs on
+the event loop, so a timeout is reported once it returns and invocations never overlap."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from edge.runtime.events import EventType
 from edge.runtime.function import Mode
+from edge.runtime.pool import ConcurrencyLimit
 from edge.runtime.runner import FunctionError, invoke
 from edge.runtime.testing import viewer_request_event
 from edge.runtime.validation import AcceptedRequest, AcceptedResponse
@@ -34,13 +42,39 @@ async def test_inline_state_is_per_function_for_file_handlers(deploy: Deploy) ->
     assert isinstance(result.outcome, AcceptedResponse) and result.outcome.body == b"1"
 
 
-async def test_inline_timeout_is_reported_though_the_code_runs_on(deploy: Deploy) -> None:
+async def test_inline_timeout_is_reported_after_the_handler_returns(deploy: Deploy) -> None:
     function = deploy("sleeps", mode=Mode.INLINE, timeout=0.2)
-    result = await invoke(function, viewer_request_event(querystring="0.6"))
+    result = await invoke(function, viewer_request_event(querystring="0.3"))
     assert isinstance(result.outcome, FunctionError)
     assert result.outcome.response.status == 503
-    assert "Task timed out after 0.20 seconds" in result.outcome.reason
-    assert function.pool.busy == 1  # the thread still holds its slot
+    assert result.outcome.reason == "Sandbox.Timedout: Task timed out after 0.20 seconds"
+    assert result.report is not None and result.report.duration_ms >= 300  # the time it took
+    after = await invoke(function, viewer_request_event(querystring="0"))
+    assert isinstance(after.outcome, AcceptedRequest)
+    assert after.report is not None and after.report.init_duration_ms is None  # still loaded
+
+
+async def test_inline_invocations_run_one_after_another(deploy: Deploy) -> None:
+    function = deploy("sleeps", mode=Mode.INLINE, max_concurrency=1, timeout=5.0)
+    event = viewer_request_event(querystring="0.05")
+    results = await asyncio.gather(*(invoke(function, event) for _ in range(3)))
+    assert all(isinstance(result.outcome, AcceptedRequest) for result in results)
+    assert function.pool.busy == 0
+
+
+async def test_inline_is_throttled_by_the_nodes_shared_limit(deploy: Deploy) -> None:
+    shared = ConcurrencyLimit(1)
+    isolated = deploy("sleeps", name="holds-the-slot", shared_limit=shared, timeout=5.0)
+    inline = deploy("ok", mode=Mode.INLINE, shared_limit=shared)
+    slow = asyncio.create_task(invoke(isolated, viewer_request_event(querystring="0.3")))
+    while shared.in_flight == 0:
+        await asyncio.sleep(0.01)
+    throttled = await invoke(inline, viewer_request_event())
+    assert isinstance(throttled.outcome, FunctionError)
+    assert throttled.outcome.reason == "the node is at its concurrency limit of 1"
+    assert throttled.report is None
+    assert isinstance((await slow).outcome, AcceptedRequest)
+    assert isinstance((await invoke(inline, viewer_request_event())).outcome, AcceptedRequest)
 
 
 async def test_inline_sys_exit_is_an_execution_error_not_an_exit(deploy: Deploy) -> None:
@@ -72,3 +106,50 @@ async def test_inline_marshals_the_return_value_as_json(deploy: Deploy) -> None:
     result = await invoke(deploy("unmarshallable", mode=Mode.INLINE), viewer_request_event())
     assert isinstance(result.outcome, FunctionError)
     assert "Runtime.MarshalError" in result.outcome.reason
+
+
+async def test_inline_handler_changes_its_own_copy_of_the_event(deploy: Deploy) -> None:
+    event = viewer_request_event("/page")
+    before = json.dumps(event)
+    result = await invoke(deploy("ok", mode=Mode.INLINE), event)
+    assert isinstance(result.outcome, AcceptedRequest)
+    assert json.dumps(event) == before  # the handler added a header to its copy only
+
+
+TYPE_OF_EVENT_TYPE = """
+def handler(event, context):
+    event_type = event["Records"][0]["cf"]["config"]["eventType"]
+    return {"status": "200", "body": type(event_type).__name__ + " " + event_type}
+"""
+RETURNS_A_CYCLE = """
+def handler(event, context):
+    response = {"status": "200"}
+    response["self"] = response
+    return response
+"""
+
+
+@pytest.mark.parametrize("mode", [Mode.ISOLATED, Mode.INLINE])
+async def test_str_subclasses_in_the_event_reach_the_handler_as_str(
+    deploy: Deploy, tmp_path: Path, mode: Mode
+) -> None:
+    handler = tmp_path / "type_of_event_type.py"
+    handler.write_text(TYPE_OF_EVENT_TYPE)
+    event = viewer_request_event()
+    event["Records"][0]["cf"]["config"]["eventType"] = EventType.VIEWER_REQUEST  # a StrEnum
+    result = await invoke(deploy(handler, mode=mode), event)
+    assert isinstance(result.outcome, AcceptedResponse)
+    assert result.outcome.body == b"str viewer-request"
+
+
+@pytest.mark.parametrize("mode", [Mode.ISOLATED, Mode.INLINE])
+async def test_a_returned_cycle_is_a_marshal_error(
+    deploy: Deploy, tmp_path: Path, mode: Mode
+) -> None:
+    handler = tmp_path / "returns_a_cycle.py"
+    handler.write_text(RETURNS_A_CYCLE)
+    result = await invoke(deploy(handler, mode=mode), viewer_request_event())
+    assert isinstance(result.outcome, FunctionError)
+    assert result.outcome.reason == (
+        "Runtime.MarshalError: Unable to marshal response: Circular reference detected"
+    )

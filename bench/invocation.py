@@ -1,0 +1,128 @@
+"""Node CPU per warm edge-function invocation through `invoke`, isolated and inline.
+
+CPU is the node process's own (`time.process_time`): a worker's CPU is not counted, as it runs
+beside the node. The baseline is the handler called through one `await` of a coroutine on the
+same loop, in the same run, so the ratios stay comparable on a shared, noisy machine. A
+measurement, not a test: it exits 0 whatever the figures.
+
+    python bench/invocation.py [--rounds 5000] [--repeats 5] [--loop uvloop] [--profile MODE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from edge.runtime.events import EventType
+from edge.runtime.function import EdgeFunction, Mode
+from edge.runtime.handler import HandlerSpec
+from edge.runtime.runner import DeployedFunction, invoke
+from edge.runtime.testing import viewer_request_event
+from edge.runtime.validation import AcceptedRequest
+
+# The common case: a viewer-request handler that adds one header and lets the request go on.
+HANDLER = '''
+def handler(event, context):
+    request = event["Records"][0]["cf"]["request"]
+    request["headers"]["x-handled-by"] = [{"key": "X-Handled-By", "value": context.function_name}]
+    return request
+'''
+TARGETS = ("baseline", Mode.ISOLATED.value, Mode.INLINE.value)
+TARGETS_US = {Mode.ISOLATED.value: 50.0, Mode.INLINE.value: 5.0}
+
+
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = event["Records"][0]["cf"]["request"]
+    request["headers"]["x-handled-by"] = [{"key": "X-Handled-By", "value": "baseline"}]
+    return request
+
+
+async def _baseline_call(event: dict[str, Any]) -> dict[str, Any]:
+    return _handler(event, None)
+
+
+async def _cpu_per_call(call: Callable[[], Awaitable[Any]], rounds: int) -> float:
+    """µs of this process's CPU per call, after a warm-up."""
+    for _ in range(min(rounds, 200)):
+        await call()
+    started = time.process_time()
+    for _ in range(rounds):
+        await call()
+    return (time.process_time() - started) / rounds * 1e6
+
+
+async def _measure(rounds: int, repeats: int, handler: Path, profile: str | None) -> None:
+    event = viewer_request_event("/page")
+    deployed = {
+        mode: DeployedFunction(
+            EdgeFunction(
+                name=f"bench-{mode}",
+                handler=HandlerSpec.parse(str(handler)),
+                event_type=EventType.VIEWER_REQUEST,
+                mode=Mode(mode),
+            )
+        )
+        for mode in TARGETS[1:]
+    }
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {"baseline": lambda: _baseline_call(event)}
+    for mode, function in deployed.items():
+        calls[mode] = lambda function=function: invoke(function, event)
+    try:
+        for mode in TARGETS[1:]:
+            result = await invoke(deployed[mode], event)  # the cold start, and a sanity check
+            assert isinstance(result.outcome, AcceptedRequest), result
+        if profile is not None:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await _cpu_per_call(calls[profile], rounds)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            return
+        runs: dict[str, list[float]] = {target: [] for target in TARGETS}
+        for _ in range(repeats):  # alternating, so drift in the machine's load hits all alike
+            for target in TARGETS:
+                runs[target].append(await _cpu_per_call(calls[target], rounds))
+    finally:
+        for function in deployed.values():
+            await function.close()
+    medians = {target: statistics.median(values) for target, values in runs.items()}
+    print(f"{'target':<10} {'µs CPU':>8} {'best':>6} {'x base':>8} {'target µs':>10}  runs (µs)")
+    for target in TARGETS:
+        goal = TARGETS_US.get(target)
+        print(
+            f"{target:<10} {medians[target]:>8.1f} {min(runs[target]):>6.1f} "
+            f"{medians[target] / medians['baseline']:>8.1f} "
+            f"{'' if goal is None else f'{goal:.0f}':>10}  "
+            + " ".join(f"{value:.1f}" for value in runs[target])
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5000, help="invocations per run")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per target")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    parser.add_argument("--profile", choices=TARGETS, help="cProfile one target instead")
+    args = parser.parse_args()
+    factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+    if args.loop == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with tempfile.TemporaryDirectory() as folder:
+        handler = Path(folder) / "bench_handler.py"
+        handler.write_text(HANDLER)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(_measure(args.rounds, args.repeats, handler, args.profile))
+
+
+if __name__ == "__main__":
+    main()
