@@ -14,8 +14,7 @@ import importlib.util
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -80,8 +79,15 @@ class NodeFunctions:
     async def invoke(self, function: EdgeFunction, event: dict[str, Any]) -> InvocationResult:
         """Run `event` through the deployed version of `function` (the latest, after reloads)."""
         deployed = self._deployed.get(function.name) or self._deploy(function.name)
-        with self._counted(deployed):
+        key, in_flight = id(deployed), self._in_flight  # so that a reload can wait for them
+        in_flight[key] = in_flight.get(key, 0) + 1
+        try:
             return await invoke(deployed, event)
+        finally:
+            if left := in_flight[key] - 1:
+                in_flight[key] = left
+            else:
+                del in_flight[key]
 
     def record_error(
         self, function: EdgeFunction, request_id: str, error: FunctionError
@@ -145,19 +151,6 @@ class NodeFunctions:
         )
         self._deployed[name] = deployed
         return deployed
-
-    @contextmanager
-    def _counted(self, deployed: DeployedFunction) -> Iterator[None]:
-        key = id(deployed)
-        self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            left = self._in_flight[key] - 1
-            if left:
-                self._in_flight[key] = left
-            else:
-                del self._in_flight[key]
 
     async def _watch(self) -> None:
         while True:

@@ -107,9 +107,13 @@ async def viewer_request(
         ex.outcome = Outcome.LAMBDA_GENERATED
         headers, body = _generated(outcome)
         return Reply(outcome.status, outcome.status_description, headers, body=body)
-    ex.original = head
-    ex.head = RequestHead(head.method, outcome.uri, outcome.querystring,
-                          CIMultiDictProxy(CIMultiDict(outcome.headers)), head.http_version)
+    headers = head.headers
+    if outcome.headers != data.headers:
+        headers = CIMultiDictProxy(CIMultiDict(outcome.headers))
+    if headers is not head.headers or outcome.uri != head.path or outcome.querystring != head.query:
+        ex.original = head
+        ex.head = RequestHead(head.method, outcome.uri, outcome.querystring, headers,
+                              head.http_version)
     if outcome.body is not None:
         ex.body = outcome.body
     return None

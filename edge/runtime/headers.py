@@ -75,6 +75,7 @@ def cf_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, list[dict[str, str
     for name, value in pairs:
         lower = name.lower()
         if not is_disallowed(lower):
-            headers.setdefault(lower, []).append({"key": name, "value": value})
+            # A plain str: a multidict's names are `istr`, which `marshal` cannot copy.
+            headers.setdefault(lower, []).append({"key": str(name), "value": value})
     return headers
 
