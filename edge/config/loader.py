@@ -42,6 +42,8 @@ from edge.config.model import (
     Config,
     CustomErrorResponse,
     Distribution,
+    GeoRestriction,
+    IPNetwork,
     KeyParameters,
     Node,
     Origin,
@@ -49,6 +51,7 @@ from edge.config.model import (
     OriginRequestPolicy,
     OriginServer,
 )
+from edge.geo.countries import COUNTRY_CODES
 
 _URL_EXPECTED = "an http:// or https:// URL: host, optional port and path, no query"
 
@@ -322,10 +325,55 @@ def _unique(value: object, at: At, seen: dict[Any, str], what: str) -> None:
     seen[value] = at.key
 
 
+def _country_codes(value: object, at: At) -> frozenset[str]:
+    if not isinstance(value, list):
+        raise at.wrong("array of country codes", value)
+    codes: dict[Any, str] = {}
+    for i, v in enumerate(value):
+        code = string(v, at.item(i))
+        if code not in COUNTRY_CODES:
+            hint = f" (did you mean {code.upper()!r}?)" if code.upper() in COUNTRY_CODES else ""
+            raise at.item(i).wrong(f"an ISO 3166-1 alpha-2 country code like 'US'{hint}", v)
+        _unique(code, at.item(i), codes, "a country")
+    return frozenset(codes)
+
+
+def _geo_restriction(value: object, at: At) -> GeoRestriction:
+    """Spec §6.4: `{restriction_type, items}`, as CloudFront's `GeoRestriction`."""
+    fields = table_fields(value, at, {
+        "restriction_type": choice("none", "whitelist", "blacklist"),
+        "items": _country_codes,
+    }, ("restriction_type",))
+    restriction = GeoRestriction(**fields)
+    kind = restriction.restriction_type
+    if kind != "none" and not restriction.items:
+        raise at.field("items").fail(f"at least one country code with restriction_type {kind!r}",
+                                     "none")
+    if kind == "none" and restriction.items:
+        raise at.field("items").wrong("no country codes with restriction_type 'none'",
+                                      sorted(restriction.items))
+    return restriction
+
+
+def _trusted_proxies(value: object, at: At) -> tuple[IPNetwork, ...]:
+    """Addresses or CIDR blocks ("10.0.0.0/8", "::1"); host bits are allowed ("127.0.0.1/8")."""
+    if not isinstance(value, list):
+        raise at.wrong("array of addresses or CIDR blocks", value)
+    networks = []
+    for i, v in enumerate(value):
+        text = string(v, at.item(i))
+        try:
+            networks.append(ipaddress.ip_network(text.strip(), strict=False))
+        except ValueError:
+            raise at.item(i).wrong("an IP address or CIDR block like '10.0.0.0/8' or '::1'",
+                                   v) from None
+    return tuple(networks)
+
+
 _TOP_LEVEL = (
     "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
     "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
-    "host", "origin_server", "log_dir", "edge_functions",
+    "host", "origin_server", "log_dir", "edge_functions", "trusted_proxies",
 )
 _REQUIRED = ("distribution", "origins", "default_behavior", "pops")
 
@@ -369,6 +417,7 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
             "domain_name": string,
             "cache_semantics": choice("cloudfront", "rfc9111"),
             "no_store_with_min_ttl": choice("min_ttl", "stale_if_unreachable"),
+            "geo_restriction": _geo_restriction,
         }, ("id", "domain_name")),
     )
     nodes = _nodes(data, top, ids, ports)
@@ -383,6 +432,9 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
         origin_server=origin_server,
         source=source,
         **{k: string(data[k], top.field(k)) for k in ("host", "log_dir") if k in data},
+        **({"trusted_proxies": _trusted_proxies(data["trusted_proxies"],
+                                                top.field("trusted_proxies"))}
+           if "trusted_proxies" in data else {}),
     )
 
 

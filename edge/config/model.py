@@ -7,6 +7,7 @@ request path never re-reads strings.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -158,6 +159,21 @@ class CustomErrorResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class GeoRestriction:
+    """Spec §6.4: the countries (ISO 3166-1 alpha-2 codes) the whole distribution serves
+    ("whitelist") or refuses ("blacklist")."""
+
+    restriction_type: Literal["none", "whitelist", "blacklist"] = "none"
+    items: frozenset[str] = frozenset()
+
+    def blocks(self, country_code: str | None) -> bool:
+        """A viewer whose country is unknown is served, as CloudFront serves it."""
+        if country_code is None or self.restriction_type == "none":
+            return False
+        return (country_code in self.items) == (self.restriction_type == "blacklist")
+
+
+@dataclass(frozen=True, slots=True)
 class Distribution:
     id: str
     domain_name: str
@@ -166,6 +182,7 @@ class Distribution:
     behaviors: tuple[Behavior, ...]  # in match order; the last is the default (`*`)
     custom_error_responses: dict[int, CustomErrorResponse] = field(default_factory=dict)
     function_limits: FunctionLimits = FunctionLimits()
+    geo_restriction: GeoRestriction = GeoRestriction()
     cache_semantics: CacheSemanticsName = "cloudfront"
     # spec §4.3 note: no-cache/no-store/private with MinTTL > 0. "min_ttl": cached for MinTTL
     # (the table); "stale_if_unreachable": always ask the origin, keep the copy for errors.
@@ -202,6 +219,10 @@ class OriginServer:
     port: int = 8000
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     distribution: Distribution
@@ -209,6 +230,8 @@ class Config:
     host: str = "127.0.0.1"
     origin_server: OriginServer | None = OriginServer()
     log_dir: str = "logs"
+    # Peers whose X-Forwarded-For names the viewer: the front door, a PoP to its regional cache.
+    trusted_proxies: tuple[IPNetwork, ...] = LOOPBACK
     source: str = "<default>"  # the file it came from, for messages
 
     @property

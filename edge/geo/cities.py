@@ -83,6 +83,7 @@ class Cities:
         self._cities = sorted(cities, key=lambda c: (-c.population, c.geoname_id))
         self._by_name: dict[str, list[City]] = {}
         self._by_alternate: dict[str, list[City]] = {}
+        self._by_id = {city.geoname_id: city for city in self._cities}
         for city in self._cities:
             self._by_name.setdefault(fold(city.name), []).append(city)
             for alternate in city.alternate_names:
@@ -98,6 +99,9 @@ class Cities:
 
     def __iter__(self) -> Iterator[City]:
         return iter(self._cities)
+
+    def get(self, geoname_id: int) -> City | None:
+        return self._by_id.get(geoname_id)
 
     def find(self, query: str) -> City | None:
         """The most populous city called `query`: "Tokyo", "sao paulo", "Paris, FR",

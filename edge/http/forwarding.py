@@ -29,6 +29,7 @@ from edge.http.message import Headers, RequestHead
 __all__ = [
     "CLOUDFRONT_USER_AGENT",
     "HOP_BY_HOP",
+    "cloudfront_headers_named",
     "cookies_forwarded",
     "forwarded_query",
     "forwarded_request_headers",
@@ -68,6 +69,15 @@ def _named(behavior: Behavior, name: str) -> bool:
         # Spec §4.6: only in the cache key, or with all viewer headers in the request policy.
         return orp.headers.behavior in _ALL_VIEWER_HEADERS and selects_header(orp.headers, name)
     return selects_header(orp.headers, name)
+
+
+def cloudfront_headers_named(behavior: Behavior) -> frozenset[str]:
+    """The `CloudFront-*` headers (lower-case) either policy names: those CloudFront adds to the
+    request after the viewer-request function (spec §0 step 6, §5.2); only named ones are."""
+    orp = behavior.origin_request_policy
+    listed = behavior.cache_policy.headers.items + (orp.headers.items if orp is not None else ())
+    return frozenset(name for name in listed
+                     if name.startswith("cloudfront-") and _named(behavior, name))
 
 
 def hop_by_hop(headers: Headers) -> frozenset[str]:

@@ -22,6 +22,7 @@ from edge.node.access_log import AccessLog
 from edge.node.collapse import Collapser
 from edge.node.functions import NodeFunctions
 from edge.node.identity import via_token
+from edge.node.location import ViewerResolver
 from edge.node.upstream import Route, Target, Upstream
 
 
@@ -81,6 +82,7 @@ class NodeContext:
     layer: str  # this node's name in Server-Timing `cdn-hit-layer` (spec §5.1)
     pop_timing: str  # Server-Timing's `cdn-pop` metric and the start of `cdn-rid`, made once
     functions: NodeFunctions
+    viewers: ViewerResolver
     collapser: Collapser[CachedResponse] = field(default_factory=Collapser)
     stats: NodeStats = field(default_factory=NodeStats)
     background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -120,6 +122,7 @@ class NodeContext:
             layer="EDGE" if node.kind == "pop" else "REC",
             pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
             functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock),
+            viewers=ViewerResolver(config, node),
         )
 
     def error_caching_min_ttl(self, status: int) -> int | None:

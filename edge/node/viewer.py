@@ -1,14 +1,13 @@
 """The viewer-facing side of a node: from an aiohttp request to a response and a log line.
 
-Pipeline (DESIGN.md): resolve the viewer (1) → request checks (2) → cache behavior on the
-original URI (3) → [viewer-request function, 4] → [CloudFront-* headers, 5] → cache or dynamic
-path (6–7) → [viewer-response function, 8] → CloudFront's response headers, access log (9).
-Steps in brackets are seams for the edge-function and geo work.
+Pipeline (DESIGN.md): resolve the viewer (1) → request checks (2), geo restriction → cache
+behavior on the original URI (3) → [viewer-request function, 4] → [CloudFront-* headers, 5] →
+cache or dynamic path (6–7) → [viewer-response function, 8] → CloudFront's response headers,
+access log (9). Steps in brackets run only when the behavior asks for them.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Coroutine
 from itertools import chain
@@ -17,7 +16,7 @@ from aiohttp import HttpVersion10, HttpVersion11, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.config import ALL_METHODS, Behavior
-from edge.http.message import X_FORWARDED_FOR, RequestHead
+from edge.http.message import COOKIE, USER_AGENT, X_FORWARDED_FOR, RequestHead
 from edge.node.access_log import AccessLogRecord, hit_fields
 from edge.node.cache_flow import CacheMiss, answer_from_cache, fetch_for_cache
 from edge.node.context import NodeContext
@@ -25,6 +24,13 @@ from edge.node.dynamic import serve_dynamic
 from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
 from edge.node.identity import BEHAVIOR_HINT, is_cloudfront_via, new_request_id
+from edge.node.location import (
+    OVERRIDE_COOKIE,
+    OVERRIDE_HEADER,
+    city_override,
+    with_cloudfront_headers,
+    without_cloudfront_headers,
+)
 from edge.node.outcome import Outcome
 from edge.node.prepared import PreparedResponse, hit_bytes
 from edge.node.replies import generated_error
@@ -37,17 +43,6 @@ MAX_REQUEST_HEAD = 20480
 _HTTP_VERSIONS = {HttpVersion11: "1.1", HttpVersion10: "1.0"}
 
 
-def is_trusted(peer: str) -> bool:
-    """Proxies whose X-Forwarded-For we believe: loopback (the front door, a child tier)."""
-    # A socket's peer is a canonical address: the usual loopback forms need no parsing.
-    if peer.startswith("127.") or peer == "::1":
-        return True
-    try:
-        return ipaddress.ip_address(peer).is_loopback
-    except ValueError:
-        return False
-
-
 def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     # The connection's peer, which aiohttp asks the transport for once per connection.
     peername = request.protocol.peername
@@ -55,7 +50,8 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     client_ip = peer
     incoming_via = None
     request_id = None
-    if is_trusted(peer):
+    trusted = ctx.viewers.trusts(peer)  # config `trusted_proxies`
+    if trusted:
         if X_FORWARDED_FOR in request.headers:
             forwarded = ",".join(request.headers.getall(X_FORWARDED_FOR))
             client_ip = forwarded.rpartition(",")[2].strip() or peer  # the hop next to us
@@ -68,7 +64,7 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     version = request.version
     headers = request.headers
     behavior = None
-    if BEHAVIOR_HINT in headers and ctx.node.kind == "rec" and is_trusted(peer):
+    if BEHAVIOR_HINT in headers and ctx.node.kind == "rec" and trusted:
         behavior, headers = _hinted_behavior(ctx, headers)
     # Positional, in the order of the fields: keyword arguments cost a request a little more.
     return Exchange(
@@ -128,11 +124,20 @@ def route(
     if len(request.raw_path) > MAX_URL or ex.bytes_in > MAX_REQUEST_HEAD:
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
         return generated_error(413, ex.request_id)
+    headers = ex.head.headers
+    if (OVERRIDE_HEADER in headers or COOKIE in headers) and \
+            (refused := _seen_from_city(ctx, ex)) is not None:
+        return refused
     method = request.method
     has_body = request.body_exists and request.content_length != 0
     if method in ("GET", "HEAD") and has_body:
         ex.outcome, ex.detail = Outcome.ERROR, "InvalidRequest"
         return generated_error(403, ex.request_id, "GET and HEAD requests cannot have a body.")
+    viewers = ctx.viewers
+    if viewers.restriction is not None and viewers.blocked(ex.client_ip):
+        ex.outcome, ex.detail = Outcome.ERROR, "ClientGeoBlocked"  # spec §6.4
+        return generated_error(403, ex.request_id, "The Amazon CloudFront distribution is "
+                               "configured to block access from your country.")
     behavior = ex.behavior or ctx.matcher.match(ex.head.path)
     ex.behavior = behavior
     if not _method_allowed(method, behavior):
@@ -141,9 +146,47 @@ def route(
             403, ex.request_id, "This distribution is not configured to allow the HTTP "
             "request method that was used for this request."
         )
-    if behavior.functions.viewer_request is not None and ctx.node.kind == "pop":
-        return _after_viewer_request(ctx, ex, behavior, request)
+    # Only at a PoP, and only for a behavior with CloudFront-* headers or a function to see them.
+    names = viewers.plans.get(id(behavior))
+    if names is not None:
+        head = ex.head
+        ex.head = head._replace(headers=without_cloudfront_headers(head.headers))
+        if behavior.functions.viewer_request is not None:
+            return _after_viewer_request(ctx, ex, behavior, request, names)
+        if names:
+            _add_cloudfront_headers(ctx, ex, names)
     return _serve(ctx, ex, behavior, request)
+
+
+def _seen_from_city(ctx: NodeContext, ex: Exchange) -> Reply | None:
+    """Step 1's override (README, "Viewer location"): the viewer is given an address in the
+    city its header or cookie names, which no one downstream sees; a 400 for an unknown city."""
+    override = city_override(ex.head.headers)
+    if override is None:
+        return None
+    city, headers = override
+    ex.head = ex.head._replace(headers=headers)
+    ip = ctx.viewers.city_ip(city)
+    if ip is None:
+        ex.outcome = Outcome.ERROR
+        return generated_error(
+            400, ex.request_id, f"The simulated world has no city {city!r} (from "
+            f"{OVERRIDE_HEADER} or the cookie {OVERRIDE_COOKIE}): give a city name, optionally "
+            "with its country or region ('Tokyo', 'Paris, FR', 'Portland, Oregon'), or a "
+            "GeoNames id."
+        )
+    ex.client_ip = ip
+    return None
+
+
+def _add_cloudfront_headers(ctx: NodeContext, ex: Exchange, names: frozenset[str]) -> None:
+    """Step 5: the CloudFront-* headers the policies name join the request, after the
+    viewer-request function, for the cache key, the origin and the later functions."""
+    head = ex.head
+    user_agent = (ex.original or head).headers.get(USER_AGENT)  # as the viewer sent it
+    values = ctx.viewers.cloudfront_headers(names, ex.client_ip, ex.client_port,
+                                            head.http_version, user_agent)
+    ex.head = head._replace(headers=with_cloudfront_headers(head.headers, names, values))
 
 
 def _serve(
@@ -159,7 +202,8 @@ def _serve(
 
 
 async def _after_viewer_request(
-    ctx: NodeContext, ex: Exchange, behavior: Behavior, request: web.BaseRequest
+    ctx: NodeContext, ex: Exchange, behavior: Behavior, request: web.BaseRequest,
+    names: frozenset[str],
 ) -> Reply:
     """Step 4: the viewer-request function, then the rest on the request it returned."""
     association = behavior.functions.viewer_request
@@ -167,6 +211,8 @@ async def _after_viewer_request(
     reply = await viewer_request(ctx, ex, association, request)
     if reply is not None:
         return reply
+    if names:
+        _add_cloudfront_headers(ctx, ex, names)
     answer = _serve(ctx, ex, behavior, request)
     return answer if isinstance(answer, Reply) else await answer
 
@@ -270,8 +316,8 @@ def log_record(
         if "-" in span:
             start, end = span.split("-", 1)
             range_start, range_end = int(start), int(end)
-    request_headers = request.headers
-    viewer = ex.original or ex.head  # the request as the viewer sent it
+    viewer = ex.original or ex.head  # the request as the viewer sent it, less the city override
+    request_headers = viewer.headers
     return AccessLogRecord(
         time=ctx.clock(),
         x_edge_location=ctx.node.id,
@@ -325,7 +371,7 @@ def hit_log_fields(
     head = ex.original or ex.head  # the request as the viewer sent it
     return hit_fields(
         ctx.node.id, response.body_length, ex.client_ip, ctx.config.distribution.domain_name,
-        head.path, 0 if ex.detail == "ClientHungUpRequest" else reply.status, request.headers,
+        head.path, 0 if ex.detail == "ClientHungUpRequest" else reply.status, head.headers,
         head.query, result, ex.request_id, ex.bytes_in, time.perf_counter() - ex.started,
         "HTTP/" + head.http_version, ex.client_port, ex.first_byte_ms / 1000,
         ex.detail or result, reply.prepared.content_type, len(reply.body),

@@ -45,7 +45,8 @@ CASES = [
      "cache_policies.ShortHTML.headers.behaviour", "did you mean 'behavior'?", "unknown key"),
     ("unknown key with nothing close lists the known ones",
      lambda w: w["distribution"].update(zzz=1),
-     "distribution.zzz", "one of 'cache_semantics', 'domain_name', 'id'", "unknown key"),
+     "distribution.zzz", "one of 'cache_semantics', 'domain_name', 'geo_restriction', 'id'",
+     "unknown key"),
     ("a key the dataclass lacks", lambda w: w["regional_caches"][0].update(parent="X"),
      "regional_caches[0].parent", "a known key", "unknown key"),
     # missing keys
