@@ -125,6 +125,8 @@ def world_config(
         data = tomllib.load(f)
     data["log_dir"] = str(log_dir)
     data.pop("origin_server", None)
+    data.pop("front_door", None)
+    data["latency"]["time_scale"] = 0  # legs reported, never waited for
     data["origins"][0]["url"] = f"http://127.0.0.1:{origin_port}"
     data["origins"][0]["connection_timeout"] = 1
     data["origins"][0]["response_timeout"] = 5

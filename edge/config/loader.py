@@ -42,9 +42,11 @@ from edge.config.model import (
     Config,
     CustomErrorResponse,
     Distribution,
+    FrontDoor,
     GeoRestriction,
     IPNetwork,
     KeyParameters,
+    Latency,
     Node,
     Origin,
     OriginGroup,
@@ -52,6 +54,7 @@ from edge.config.model import (
     OriginServer,
 )
 from edge.geo.countries import COUNTRY_CODES
+from edge.geo.latency import LatencyModel
 
 _URL_EXPECTED = "an http:// or https:// URL: host, optional port and path, no query"
 
@@ -299,7 +302,7 @@ def _node(value: object, at: At, kind: Literal["pop", "rec"], parents: Mapping[s
         "city": string,
         "latitude": number(-90, 90),
         "longitude": number(-180, 180),
-        "port": _port,
+        "port": _viewer_port,
         "cache_size": size,
         "max_object_size": size,
         "eviction": choice("lru", "lfu", "fifo"),
@@ -308,9 +311,6 @@ def _node(value: object, at: At, kind: Literal["pop", "rec"], parents: Mapping[s
         parsers["parent"] = reference("a regional cache id", parents)
     required = ("id", "city", "latitude", "longitude", "port")
     node = Node(kind=kind, **table_fields(value, at, parsers, required))
-    if node.port > 65535 - 1000:
-        raise at.field("port").wrong("a port up to 64535 (the admin API listens 1000 above)",
-                                     node.port)
     if node.max_object_size > node.cache_size:
         raise at.field("max_object_size").wrong(
             f"a size no larger than cache_size ({node.cache_size} bytes)", node.max_object_size
@@ -373,7 +373,8 @@ def _trusted_proxies(value: object, at: At) -> tuple[IPNetwork, ...]:
 _TOP_LEVEL = (
     "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
     "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
-    "host", "origin_server", "log_dir", "edge_functions", "trusted_proxies",
+    "host", "origin_server", "log_dir", "edge_functions", "trusted_proxies", "front_door",
+    "latency",
 )
 _REQUIRED = ("distribution", "origins", "default_behavior", "pops")
 
@@ -426,10 +427,17 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
         at = top.field("origin_server")
         origin_server = OriginServer(**table_fields(data["origin_server"], at, {"port": _port}))
         _unique(origin_server.port, at.field("port"), ports, "a port")
+    front_door = None
+    if "front_door" in data:
+        at = top.field("front_door")
+        front_door = FrontDoor(**table_fields(data["front_door"], at, {"port": _viewer_port}))
+        _unique(front_door.port, at.field("port"), ports, "a port")
     return Config(
         distribution=distribution,
         nodes=nodes,
         origin_server=origin_server,
+        front_door=front_door,
+        latency=_latency(data.get("latency", {}), top.field("latency")),
         source=source,
         **{k: string(data[k], top.field(k)) for k in ("host", "log_dir") if k in data},
         **({"trusted_proxies": _trusted_proxies(data["trusted_proxies"],
@@ -439,6 +447,25 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
 
 
 _port = integer(1, 65535)
+
+
+def _viewer_port(value: object, at: At) -> int:
+    """A port with room for the admin API 1000 above it."""
+    port = _port(value, at)
+    if port > 65535 - 1000:
+        raise at.wrong("a port up to 64535 (the admin API listens 1000 above)", port)
+    return port
+
+
+def _latency(value: object, at: At) -> Latency:
+    fields = table_fields(value, at, {
+        "base_ms": number(0, 10_000),
+        "inflation": number(1, 10),
+        "jitter_ms": number(0, 10_000),
+        "time_scale": number(0, 100),
+    })
+    scale = fields.pop("time_scale", 1.0)
+    return Latency(LatencyModel(**fields), scale)
 
 
 def _origins(value: object, at: At, ids: dict[Any, str]) -> dict[str, Origin]:
@@ -452,6 +479,9 @@ def _origins(value: object, at: At, ids: dict[Any, str]) -> dict[str, Origin]:
             "connection_attempts": integer(1, 3),
             "keepalive_timeout": number(1, 120),
             "custom_headers": _custom_headers,
+            "city": string,
+            "latitude": number(-90, 90),
+            "longitude": number(-180, 180),
         }, ("id", "url")))
         _unique(origin.id, at.item(i).field("id"), ids, "an id")
         origins[origin.id] = origin
@@ -580,9 +610,12 @@ def with_origin(config: Config, url: str) -> Config:
     at = At("command line", "--origin")
     app = Origin("app", _origin_url(url, at))
     parts = urlsplit(app.url)
-    for node in config.nodes.values():
-        if parts.port == node.port and _is_local(parts.hostname or "", config.host):
-            raise at.wrong(f"an address other than edgesim's own {node.id} (:{node.port})", url)
+    own = [(node.id, node.port) for node in config.nodes.values()]
+    if config.front_door is not None:
+        own.append(("front door", config.front_door.port))
+    for name, port in own:
+        if parts.port == port and _is_local(parts.hostname or "", config.host):
+            raise at.wrong(f"an address other than edgesim's own {name} (:{port})", url)
     behavior = Behavior(
         path_pattern="*",
         target_origin=app.id,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from edge.geo.latency import LatencyModel
 from edge.runtime.function import EdgeFunction
 
 # ---------------------------------------------------------------------------------------------
@@ -81,6 +82,10 @@ class Origin:
     connection_attempts: int = 3
     keepalive_timeout: float = 5.0
     custom_headers: tuple[tuple[str, str], ...] = ()
+    # Where it stands, for the simulated latency of the links to it (default: us-east-1).
+    city: str = "Ashburn"
+    latitude: float = 39.04
+    longitude: float = -77.49
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +224,26 @@ class OriginServer:
     port: int = 8000
 
 
+@dataclass(frozen=True, slots=True)
+class FrontDoor:
+    """The one address for browsers, routing each viewer to the nearest healthy PoP."""
+
+    port: int = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """How the simulated links delay requests (DESIGN.md, "Simulated viewers and latency").
+
+    Each node waits out the round trip of the links it uses: a PoP its viewer's, every node its
+    upstream's. `time_scale` multiplies the waits: 1 is real time, 0 computes and reports the
+    legs in `Server-Timing` without waiting.
+    """
+
+    model: LatencyModel = field(default_factory=LatencyModel)
+    time_scale: float = 1.0
+
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
@@ -232,6 +257,8 @@ class Config:
     log_dir: str = "logs"
     # Peers whose X-Forwarded-For names the viewer: the front door, a PoP to its regional cache.
     trusted_proxies: tuple[IPNetwork, ...] = LOOPBACK
+    front_door: FrontDoor | None = None
+    latency: Latency = field(default_factory=Latency)
     source: str = "<default>"  # the file it came from, for messages
 
     @property

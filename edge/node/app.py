@@ -68,7 +68,8 @@ class ViewerPort:
         config, node = self._config, self._node
         self._session = new_session()
         log = AccessLog(str(Path(config.log_dir) / node.id), config.distribution.id, node.id)
-        ctx = NodeContext.build(config, node, Upstream(self._session), log, self._clock,
+        upstream = Upstream(self._session, config.latency.time_scale)
+        ctx = NodeContext.build(config, node, upstream, log, self._clock,
                                 echo_function_logs=self._echo_function_logs)
         self._context = ctx
         ctx.functions.start()

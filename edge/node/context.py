@@ -44,7 +44,7 @@ class NodeStats:
         }
 
 
-def origin_target(origin: Origin) -> Target:
+def origin_target(origin: Origin, rtt_ms: float = 0.0) -> Target:
     return Target(
         url=URL(origin.url),
         layer="Origin",
@@ -52,10 +52,11 @@ def origin_target(origin: Origin) -> Target:
         response_timeout=origin.response_timeout,
         connection_attempts=origin.connection_attempts,
         custom_headers=origin.custom_headers,
+        rtt_ms=rtt_ms,
     )
 
 
-def parent_target(config: Config, parent: Node) -> Target:
+def parent_target(config: Config, parent: Node, rtt_ms: float = 0.0) -> Target:
     """A regional cache is on our own network: short connect timeout, generous read timeout."""
     return Target(
         url=URL.build(scheme="http", host=config.host, port=parent.port),
@@ -63,6 +64,7 @@ def parent_target(config: Config, parent: Node) -> Target:
         connection_timeout=2.0,
         response_timeout=125.0,
         connection_attempts=2,
+        rtt_ms=rtt_ms,
     )
 
 
@@ -82,6 +84,7 @@ class NodeContext:
     layer: str  # this node's name in Server-Timing `cdn-hit-layer` (spec §5.1)
     pop_timing: str  # Server-Timing's `cdn-pop` metric and the start of `cdn-rid`, made once
     functions: NodeFunctions
+    time_scale: float  # simulated round trips are waited out times this (0: never)
     viewers: ViewerResolver
     collapser: Collapser[CachedResponse] = field(default_factory=Collapser)
     stats: NodeStats = field(default_factory=NodeStats)
@@ -99,11 +102,16 @@ class NodeContext:
         echo_function_logs: bool = False,
     ) -> NodeContext:
         dist = config.distribution
-        routes = {oid: Route((origin_target(o),)) for oid, o in dist.origins.items()}
+        here = (node.latitude, node.longitude)
+
+        def to(origin: Origin) -> Target:
+            return origin_target(origin, config.latency.model.rtt_ms(
+                here, (origin.latitude, origin.longitude)))
+
+        routes = {oid: Route((to(o),)) for oid, o in dist.origins.items()}
         for gid, group in dist.origin_groups.items():
             routes[gid] = Route(
-                (origin_target(dist.origins[group.primary]),
-                 origin_target(dist.origins[group.secondary])),
+                (to(dist.origins[group.primary]), to(dist.origins[group.secondary])),
                 group.failover_status_codes,
             )
         parent = config.nodes[node.parent] if node.parent else None
@@ -117,10 +125,12 @@ class NodeContext:
             access_log=access_log,
             clock=clock,
             origin_routes=routes,
-            parent=parent_target(config, parent) if parent else None,
+            parent=parent_target(config, parent, config.latency.model.rtt_ms(
+                here, (parent.latitude, parent.longitude))) if parent else None,
             via=via_token(node.id),
             layer="EDGE" if node.kind == "pop" else "REC",
             pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
+            time_scale=config.latency.time_scale,
             functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock),
             viewers=ViewerResolver(config, node),
         )

@@ -53,6 +53,7 @@ class Exchange:
     upstream_layer: str | None = None
     upstream_timing: Timing | None = None
     first_byte_ms: float = 0.0
+    viewer_rtt_ms: float | None = None  # the simulated viewer leg (PoPs; None: not placed)
     original: RequestHead | None = None  # the viewer's request, once a function rewrote `head`
     body: bytes | None = None  # the viewer's body, once a function asked for it or replaced it
 

@@ -41,6 +41,7 @@ __all__ = [
 OVERRIDE_HEADER = istr("X-Edgesim-Viewer-City")
 OVERRIDE_COOKIE = "edgesim-viewer-city"
 FORWARDED_PROTO = "CloudFront-Forwarded-Proto"
+_RTTS_KEPT = 65_536  # viewer addresses whose round trip a node remembers
 _LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK_V6 = ipaddress.ip_network("::1/128")
 
@@ -95,6 +96,9 @@ class ViewerResolver:
 
     def __init__(self, config: Config, node: Node) -> None:
         self.trusts = TrustedProxies(config.trusted_proxies).trusts
+        self._here = (node.latitude, node.longitude)
+        self._latency = config.latency.model
+        self._rtts: dict[str, float | None] = {}  # by viewer address
         dist = config.distribution
         at_pop = node.kind == "pop"
         restriction = dist.geo_restriction
@@ -112,6 +116,21 @@ class ViewerResolver:
                     self.plans[id(behavior)] = names
         if self.restriction is not None or any(self.plans.values()):
             world_database()  # opened now rather than on the first request
+
+    def rtt_ms(self, ip: str) -> float | None:
+        """The simulated round trip between this PoP and the viewer at `ip` (no jitter), or
+        None when the world cannot place the address (a browser on this machine)."""
+        rtts = self._rtts
+        if ip in rtts:
+            return rtts[ip]
+        location = world_database().lookup(ip)
+        rtt = None
+        if location is not None and location.latitude is not None \
+                and location.longitude is not None:
+            rtt = self._latency.rtt_ms(self._here, (location.latitude, location.longitude))
+        if len(rtts) < _RTTS_KEPT:
+            rtts[ip] = rtt
+        return rtt
 
     def city_ip(self, query: str) -> str | None:
         """An address in the city `query` names ("Tokyo", "Paris, FR", a GeoNames id), or None

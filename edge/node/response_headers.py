@@ -16,6 +16,7 @@ from edge.node.context import NodeContext
 from edge.node.identity import is_cloudfront_via
 
 TIER_HEADERS = frozenset({"x-cache", "x-amz-cf-pop", "x-amz-cf-id"})
+NODE_METRICS = ("cdn-", "sim-", "edge-processing")  # a node's own Server-Timing metrics
 
 
 def stored_headers(
@@ -39,7 +40,8 @@ def stored_headers(
                     continue
             elif lower == "server-timing":
                 value = ", ".join(
-                    m.strip() for m in value.split(",") if not m.strip().startswith("cdn-")
+                    m.strip() for m in value.split(",")
+                    if not m.strip().startswith(NODE_METRICS)
                 )
                 if not value:
                     continue

@@ -8,6 +8,7 @@ statuses, connection failures and timeouts, for GET, HEAD and OPTIONS only.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class Target:
     response_timeout: float = 30.0
     connection_attempts: int = 3
     custom_headers: tuple[tuple[str, str], ...] = ()  # the origin's, added to every request
+    rtt_ms: float = 0.0  # the simulated round trip to it (DESIGN.md, latency)
 
     @property
     def host_header(self) -> str:
@@ -60,7 +62,8 @@ class Timing:
     """Milliseconds spent on the upstream leg, for Server-Timing (spec §5.1)."""
 
     connect_ms: float = 0.0
-    first_byte_ms: float = 0.0
+    first_byte_ms: float = 0.0  # the simulated round trip included
+    simulated_ms: float = 0.0  # the round trip the link was given (whatever the time scale)
 
 
 @dataclass(slots=True)
@@ -160,8 +163,12 @@ def new_session() -> aiohttp.ClientSession:
 
 
 class Upstream:
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    """Sends requests up; each response waits out its link's simulated round trip, times
+    `time_scale` (0: the round trip is reported, never waited for)."""
+
+    def __init__(self, session: aiohttp.ClientSession, time_scale: float = 0.0) -> None:
         self._session = session
+        self._time_scale = time_scale
 
     async def send(
         self,
@@ -236,6 +243,10 @@ class Upstream:
             except (aiohttp.ClientError, OSError) as exc:
                 raise UpstreamError(502, "OriginCommError", str(exc) or type(exc).__name__) from exc
             else:
+                if target.rtt_ms:
+                    trace.timing.simulated_ms = target.rtt_ms
+                    if self._time_scale:
+                        await asyncio.sleep(target.rtt_ms * self._time_scale / 1000)
                 trace.timing.first_byte_ms = (time.perf_counter() - started) * 1000
                 return UpstreamResponse(
                     status=response.status,

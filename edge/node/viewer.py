@@ -8,6 +8,7 @@ access log (9). Steps in brackets run only when the behavior asks for them.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Coroutine
 from itertools import chain
@@ -231,11 +232,20 @@ def server_timing(ctx: NodeContext, ex: Exchange) -> str:
         metrics = f"{cache_metric},{metrics}"
     if ex.hit_layer is not None:
         metrics += f',cdn-hit-layer;desc="{ex.hit_layer}"'
+    elapsed = (time.perf_counter() - ex.started) * 1000
+    waited = 0.0
     if (t := ex.upstream_timing) is not None:
         metrics += (f',cdn-upstream-layer;desc="{ex.upstream_layer}",cdn-upstream-dns;dur=0,'
                     f"cdn-upstream-connect;dur={t.connect_ms:.0f},"
                     f"cdn-upstream-fbl;dur={t.first_byte_ms:.0f}")
-    return f"{metrics},cdn-downstream-fbl;dur={(time.perf_counter() - ex.started) * 1000:.0f}"
+        waited = t.first_byte_ms
+        if t.simulated_ms:
+            metrics += f',sim-upstream;desc="{ex.upstream_layer}";dur={t.simulated_ms:.0f}'
+    if (rtt := ex.viewer_rtt_ms) is not None:
+        metrics += f",sim-viewer;dur={rtt:.0f}"
+        waited += rtt * ctx.time_scale
+    return (f"{metrics},cdn-downstream-fbl;dur={elapsed:.0f},"
+            f"edge-processing;dur={max(0.0, elapsed - waited):.1f}")
 
 
 def send_prepared(
@@ -396,6 +406,11 @@ async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamRespon
     ex = start_exchange(ctx, request)
     answer = route(ctx, ex, request)
     reply = answer if isinstance(answer, Reply) else await answer
+    if ctx.layer == "EDGE" and (rtt := ctx.viewers.rtt_ms(ex.client_ip)) is not None:
+        # The viewer's leg, waited out once for the request and its response (DESIGN.md).
+        ex.viewer_rtt_ms = rtt
+        if ctx.time_scale:
+            await asyncio.sleep(rtt * ctx.time_scale / 1000)
     response: web.StreamResponse
     if reply.prepared is not None:
         response = prepared = send_prepared(ctx, request, ex, reply)

@@ -175,12 +175,18 @@ CASES = [
      "origin_groups[0].failover_status_codes[1]", "one of 400, 403, 404, 416, 500",
      "integer 501"),
     # uniqueness
-    ("two PoPs on one port", lambda w: w["pops"][1].update(port=8080),
-     "pops[1].port", "a port not already used by pops[0].port", "integer 8080"),
-    ("a PoP on a regional cache's port", lambda w: w["pops"][0].update(port=8091),
-     "pops[0].port", "not already used by regional_caches[1].port", "integer 8091"),
-    ("the sample origin on a PoP's port", lambda w: w["origin_server"].update(port=8081),
-     "origin_server.port", "not already used by pops[1].port", "integer 8081"),
+    ("two PoPs on one port", lambda w: w["pops"][1].update(port=8101),
+     "pops[1].port", "a port not already used by pops[0].port", "integer 8101"),
+    ("a PoP on a regional cache's port", lambda w: w["pops"][0].update(port=8202),
+     "pops[0].port", "not already used by regional_caches[1].port", "integer 8202"),
+    ("the sample origin on a PoP's port", lambda w: w["origin_server"].update(port=8102),
+     "origin_server.port", "not already used by pops[1].port", "integer 8102"),
+    ("the front door on a PoP's port", lambda w: w["front_door"].update(port=8101),
+     "front_door.port", "not already used by pops[0].port", "integer 8101"),
+    ("a latency setting out of range", lambda w: w["latency"].update(inflation=0.5),
+     "latency.inflation", "number from 1 to 10", "0.5"),
+    ("an unknown latency setting", lambda w: w["latency"].update(scale=0),
+     "latency.scale", "did you mean 'time_scale'?", "unknown key"),
     ("a node with an origin's id", lambda w: w["regional_caches"][0].update(id="site"),
      "regional_caches[0].id", "an id not already used by origins[0].id", "string 'site'"),
     ("two PoPs with one id", lambda w: w["pops"][1].update(id="IAD89-C1"),
@@ -303,7 +309,7 @@ def test_file_that_is_not_utf8(tmp_path):
 def test_error_in_a_loaded_file_names_that_file(tmp_path):
     path = tmp_path / "mine.toml"
     text = Path(default_config_path()).read_text(encoding="utf-8")
-    path.write_text(text.replace("port = 8081", "port = 8080"), encoding="utf-8")
+    path.write_text(text.replace("port = 8102", "port = 8101"), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(str(path))
     assert str(caught.value).startswith(f"{path}: pops[1].port: expected a port not already used")

@@ -122,7 +122,7 @@ def test_every_managed_cache_policy_is_available_by_name(world, name):
 
 def test_optional_sections_absent(world):
     for key in ("origin_server", "host", "log_dir", "behaviors", "regional_caches",
-                "cache_policies"):
+                "cache_policies", "front_door", "latency"):
         world.pop(key)
     for pop in world["pops"]:
         pop.pop("parent")
@@ -131,7 +131,9 @@ def test_optional_sections_absent(world):
     assert config.origin_server is None
     assert (config.host, config.log_dir) == ("127.0.0.1", "logs")
     assert [b.path_pattern for b in config.distribution.behaviors] == ["*"]
-    assert [n.parent for n in config.pops] == [None, None]
+    assert {n.parent for n in config.pops} == {None}
+    assert config.front_door is None
+    assert config.latency.time_scale == 1 and config.latency.model.base_ms == 2
 
 
 def test_load_config_reads_a_file_and_remembers_it(tmp_path):

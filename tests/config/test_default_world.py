@@ -1,9 +1,13 @@
 """The embedded default world: it loads, and it has the shape the README and the sample site
-rely on (two regional caches, two PoPs, the sample site's behaviors)."""
+rely on (a front door, regional caches in AWS Regions, PoPs on six continents, the sample
+site's behaviors)."""
 
 import os
 
 from edge.config import ALL_METHODS, Config, default_config_path, load_config
+from edge.geo.cities import ip_for
+from edge.geo.distance import haversine_km
+from edge.node.location import world_cities, world_database
 from edge.managed_policies import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES
 
 MiB = 1 << 20
@@ -36,18 +40,28 @@ def test_default_world_fronts_the_sample_origin_on_port_8000():
 
 
 def test_default_world_topology():
-    nodes = load_config().nodes
-    assert {(n.id, n.kind, n.city, n.port, n.parent) for n in nodes.values()} == {
-        ("REC-us-east-1", "rec", "Ashburn", 8090, None),
-        ("REC-eu-central-1", "rec", "Frankfurt", 8091, None),
-        ("IAD89-C1", "pop", "Ashburn", 8080, "REC-us-east-1"),
-        ("FRA56-C1", "pop", "Frankfurt", 8081, "REC-eu-central-1"),
-    }
-    assert (nodes["REC-us-east-1"].latitude, nodes["REC-us-east-1"].longitude) == (39.04, -77.49)
-    assert (nodes["FRA56-C1"].latitude, nodes["FRA56-C1"].longitude) == (50.11, 8.68)
+    config = load_config()
+    nodes = config.nodes
+    pops, recs = config.pops, config.regional_caches
+    assert config.front_door is not None and config.front_door.port == 8080
+    assert len(pops) >= 16 and len(recs) >= 6
+    # Six continents, by the PoPs' cities.
+    continents = {world_database().lookup(ip_for(world_cities().find(p.city))).continent
+                  for p in pops}
+    assert continents == {"NA", "SA", "EU", "AF", "AS", "OC"}
+    # Each PoP fetches through its nearest regional cache.
+    for pop in pops:
+        distances = {r.id: haversine_km((pop.latitude, pop.longitude), (r.latitude, r.longitude))
+                     for r in recs}
+        assert pop.parent == min(distances, key=distances.__getitem__), pop.id
+    assert ("IAD89-C1", "Ashburn", 8101) in {(p.id, p.city, p.port) for p in pops}
+    assert all(r.id.startswith("REC-") and r.parent is None for r in recs)
+    site = config.distribution.origins["site"]
+    assert (site.city, site.latitude, site.longitude) == ("Ashburn", 39.04, -77.49)
     for node in nodes.values():
         assert node.cache_size == (1024 if node.kind == "rec" else 256) * MiB
         assert node.max_object_size == 16 * MiB
+    assert config.latency.time_scale == 1 and config.latency.model.inflation == 1.5
 
 
 def test_default_world_behaviors_in_match_order():

@@ -58,7 +58,7 @@ def test_with_origin_rejects_a_bad_url(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080", "http://localhost:8081/", "http://[::1]:8090"]
+    "url", ["http://127.0.0.1:8080", "http://localhost:8102/", "http://[::1]:8201"]
 )
 def test_with_origin_refuses_an_edgesim_node_as_origin(url):
     with pytest.raises(ConfigError) as caught:
