@@ -42,6 +42,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_node_port() -> int:
+    """A free port with its admin port (1000 above) free too, as a node needs."""
+    for _ in range(100):
+        port = free_port()
+        if port > 64535:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free pair of ports")
+
+
 @dataclass
 class World:
     config: Config
@@ -138,8 +153,8 @@ def world_config(
         {"path_pattern": "/api/echo/plain*", "origin": "site", "cache_policy": "CachingDisabled",
          "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]},
     ]
-    rec = {**data["regional_caches"][0], "port": free_port()}
-    pop = {**data["pops"][0], "port": free_port()}
+    rec = {**data["regional_caches"][0], "port": free_node_port()}
+    pop = {**data["pops"][0], "port": free_node_port()}
     data["regional_caches"] = [rec]
     data["pops"] = [pop]
     if not tiers:
@@ -164,7 +179,7 @@ async def start_world(
         world.viewers[node.id] = viewer
         admin = web.AppRunner(admin_app(viewer, TOKEN), access_log=None)
         await admin.setup()
-        await web.TCPSite(admin, "127.0.0.1", 0).start()
+        await web.TCPSite(admin, "127.0.0.1", node.port + 1000).start()
         world.runners[f"admin:{node.id}"] = admin
     world.session = aiohttp.ClientSession(auto_decompress=False)
     return world

@@ -5,7 +5,13 @@
 """
 
 from edge.config.checks import ConfigError
-from edge.config.loader import default_config_path, load_config, parse_config, with_origin
+from edge.config.loader import (
+    default_config_path,
+    load_config,
+    parse_config,
+    with_origin,
+    with_pops,
+)
 from edge.config.model import (
     ALL_METHODS,
     ALLOWED_METHOD_SETS,
@@ -53,4 +59,5 @@ __all__ = [
     "load_config",
     "parse_config",
     "with_origin",
+    "with_pops",
 ]

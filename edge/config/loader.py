@@ -22,6 +22,7 @@ from edge.config.checks import (
     array_of_tables,
     boolean,
     choice,
+    choices,
     describe,
     integer,
     name_list,
@@ -628,6 +629,33 @@ def with_origin(config: Config, url: str) -> Config:
         config.distribution, origins={app.id: app}, origin_groups={}, behaviors=(behavior,)
     )
     return replace(config, distribution=distribution, origin_server=None)
+
+
+def with_pops(config: Config, selection: str) -> Config:
+    """The world of `config` with only some PoPs (`edgesim up --pops`), for small machines:
+    `selection` is a count (the first N, in the config's order) or comma-separated PoP ids.
+    The regional caches no chosen PoP fetches through are left out too."""
+    at = At("command line", "--pops")
+    pops = {n.id: n for n in config.pops}
+    text = selection.strip()
+    if text.isdigit():
+        count = int(text)
+        if not 1 <= count <= len(pops):
+            raise at.wrong(f"a number of PoPs from 1 to {len(pops)}", selection)
+        chosen = list(pops)[:count]
+    else:
+        chosen = [name.strip() for name in text.split(",") if name.strip()]
+        if not chosen:
+            raise at.wrong("a number or comma-separated PoP ids", selection)
+        for name in chosen:
+            if name not in pops:
+                raise at.wrong(f"PoP ids of the config ({choices(name, pops)})", name)
+    parents = {pops[name].parent for name in chosen}
+    nodes = {
+        node_id: node for node_id, node in config.nodes.items()
+        if node_id in chosen or (node.kind == "rec" and node_id in parents)
+    }
+    return replace(config, nodes=nodes)
 
 
 def _is_local(host: str, bind_host: str) -> bool:

@@ -7,8 +7,8 @@ import os
 from edge.config import ALL_METHODS, Config, default_config_path, load_config
 from edge.geo.cities import ip_for
 from edge.geo.distance import haversine_km
-from edge.node.location import world_cities, world_database
 from edge.managed_policies import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES
+from edge.node.location import world_cities, world_database
 
 MiB = 1 << 20
 

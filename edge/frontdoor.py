@@ -1,0 +1,253 @@
+"""The front door: one address for every viewer, forwarded to the nearest healthy PoP.
+
+It stands for CloudFront's latency-based DNS (DESIGN.md): it finds where the viewer is (the
+trusted `X-Forwarded-For` hop, the socket peer, or the city a browser asks to be seen from),
+ranks the PoPs by simulated round-trip time from there, and forwards the request to the first
+healthy one with the viewer's address as the last `X-Forwarded-For` hop, so the PoP sees the
+viewer the front door saw. Every PoP's health is checked each second, and a PoP that refuses a
+connection is skipped at once until it answers again; an idempotent request that could not reach
+its PoP is retried once on the next. Responses pass through untouched: `X-Amz-Cf-Pop` names the
+PoP that served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import signal
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from edge.config import Config, Node
+from edge.geo.distance import LatLon
+from edge.geo.latency import LatencyModel
+from edge.geo.nearest import nearest
+from edge.http.forwarding import hop_by_hop
+from edge.http.message import X_FORWARDED_FOR
+from edge.node.location import TrustedProxies, ViewerResolver, city_override, world_database
+from edge.node.serve import admin_port, start_site
+
+__all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
+
+HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
+HEALTH_TIMEOUT = 0.8
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_RANKINGS_KEPT = 65_536  # viewer places whose PoP ranking is remembered
+
+
+@dataclass(slots=True)
+class FrontDoorStats:
+    requests: int = 0
+    retries: int = 0
+    unrouted: int = 0  # answered 503: no PoP was healthy
+    by_pop: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"requests": self.requests, "retries": self.retries, "unrouted": self.unrouted,
+                "by_pop": dict(self.by_pop)}
+
+
+class FrontDoor:
+    """The routing state (PoP health, rankings) and the aiohttp handler that uses it."""
+
+    def __init__(self, config: Config, latency: LatencyModel | None = None) -> None:
+        self._config = config
+        self._pops: list[Node] = list(config.pops)
+        self._healthy: dict[str, bool] = {pop.id: True for pop in self._pops}
+        self._latency = latency or LatencyModel()
+        self._trusts = TrustedProxies(config.trusted_proxies).trusts
+        self._cities = ViewerResolver(config, self._pops[0])
+        self._rankings: dict[LatLon | None, list[Node]] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._checker: asyncio.Task[None] | None = None
+        self.stats = FrontDoorStats()
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0),
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+        )
+        await self._check_all()
+        self._checker = asyncio.get_running_loop().create_task(self._check_forever())
+
+    async def close(self) -> None:
+        if self._checker is not None:
+            self._checker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checker
+        if self._session is not None:
+            await self._session.close()
+
+    def healthy(self) -> dict[str, bool]:
+        return dict(self._healthy)
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def ranking(self, location: LatLon | None) -> list[Node]:
+        """Every PoP, nearest first; without a location, the config's order (its first PoP is
+        the home of viewers the world cannot place, such as a browser on this machine)."""
+        ranked = self._rankings.get(location)
+        if ranked is None:
+            if location is None:
+                ranked = list(self._pops)
+            else:
+                ranked = [pop for pop, _ in nearest(
+                    self._pops, location, lambda p: (p.latitude, p.longitude),
+                    model=self._latency)]
+            if len(self._rankings) < _RANKINGS_KEPT:
+                self._rankings[location] = ranked
+        return ranked
+
+    def route(self, viewer_ip: str) -> list[Node]:
+        """The healthy PoPs for a viewer, best first."""
+        found = world_database().lookup(viewer_ip)
+        location = None
+        if found is not None and found.latitude is not None and found.longitude is not None:
+            location = (round(found.latitude, 2), round(found.longitude, 2))
+        return [pop for pop in self.ranking(location) if self._healthy[pop.id]]
+
+    # -- the request -------------------------------------------------------------------------
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.stats.requests += 1
+        headers = request.headers
+        peername = request.transport.get_extra_info("peername") if request.transport else None
+        peer = peername[0] if peername else "127.0.0.1"
+        chain = ",".join(headers.getall(X_FORWARDED_FOR, ()))
+        viewer = peer
+        if chain and self._trusts(peer):
+            viewer = chain.rpartition(",")[2].strip() or peer
+        else:
+            chain = ",".join(filter(None, (chain, peer)))
+        override = city_override(headers)
+        if override is not None:
+            city, headers = override
+            ip = self._cities.city_ip(city)
+            if ip is None:
+                return web.Response(status=400, text=f"No city {city!r} in the simulated world; "
+                                    "try a name such as 'Tokyo' or 'Paris, FR'.\n")
+            viewer = chain = ip
+        pops = self.route(viewer)
+        if not pops:
+            self.stats.unrouted += 1
+            return web.Response(status=503, text="No PoP is answering; try again shortly.\n")
+        forwarded = CIMultiDict(
+            (name, value) for name, value in headers.items()
+            if name.lower() not in hop_by_hop(headers) and name.lower() != "x-forwarded-for")
+        forwarded[X_FORWARDED_FOR] = chain  # its last hop is the viewer
+        body = await request.read() if request.body_exists else None
+        retry = request.method in IDEMPOTENT
+        for pop in pops[:2] if retry else pops[:1]:
+            try:
+                return await self._forward(request, pop, forwarded, body)
+            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError):
+                self._healthy[pop.id] = False  # until its next health check says otherwise
+                self.stats.retries += 1
+        self.stats.unrouted += 1
+        return web.Response(status=502, text="The PoP for this viewer did not answer.\n")
+
+    async def _forward(
+        self, request: web.BaseRequest, pop: Node, headers: CIMultiDict[str], body: bytes | None
+    ) -> web.StreamResponse:
+        assert self._session is not None
+        url = f"http://{self._config.host}:{pop.port}{request.raw_path}"
+        async with self._session.request(
+            request.method, url, headers=headers, data=body, allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=2.0, sock_read=None),
+        ) as upstream:
+            self.stats.by_pop[pop.id] += 1
+            dropped = hop_by_hop(upstream.headers)
+            response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+            for name, value in upstream.headers.items():
+                if name.lower() not in dropped and name.lower() != "content-length":
+                    response.headers.add(name, value)
+            if upstream.content_length is not None:
+                response.content_length = upstream.content_length
+            await response.prepare(request)
+            async for chunk in _chunks(upstream):
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+
+    # -- health ------------------------------------------------------------------------------
+
+    async def _check_forever(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_INTERVAL)
+            await self._check_all()
+
+    async def _check_all(self) -> None:
+        results = await asyncio.gather(*(self._check(pop) for pop in self._pops))
+        for pop, ok in zip(self._pops, results, strict=True):
+            self._healthy[pop.id] = ok
+
+    async def _check(self, pop: Node) -> bool:
+        assert self._session is not None
+        url = f"http://{self._config.host}:{admin_port(pop)}/health"
+        try:
+            async with self._session.get(
+                url, timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+
+async def _chunks(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    async for chunk in upstream.content.iter_chunked(65536):
+        yield chunk
+
+
+def admin_app(door: FrontDoor, token: str) -> web.Application:
+    """Health (open) and routing counts (bearer token), on the front door's admin port."""
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"id": "front-door", "kind": "front-door", "status": "ok",
+                                  "pops": door.healthy()})
+
+    async def stats(request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return web.json_response({"error": "missing or wrong admin token"}, status=401)
+        return web.json_response({"id": "front-door", **door.stats.as_dict(),
+                                  "pops": door.healthy()})
+
+    app = web.Application()
+    app.router.add_get("/health", health)
+    app.router.add_get("/stats", stats)
+    return app
+
+
+async def serve_front_door(config: Config, token: str) -> None:
+    """Run the front door on its port (admin API 1000 above) until SIGINT or SIGTERM."""
+    assert config.front_door is not None
+    port = config.front_door.port
+    door = FrontDoor(config)
+    viewer = web.ServerRunner(web.Server(door.handle, access_log=None), shutdown_timeout=5.0,
+                              handle_signals=False)
+    admin = web.AppRunner(admin_app(door, token), handle_signals=False, access_log=None)
+    await door.start()
+    await viewer.setup()
+    await admin.setup()
+    try:
+        await start_site(viewer, config.host, port, "the front door")
+        await start_site(admin, config.host, port + 1000, "the front door's admin port")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await admin.cleanup()
+        await viewer.cleanup()
+        await door.close()

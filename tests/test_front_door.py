@@ -1,0 +1,112 @@
+"""The front door: each viewer to the nearest healthy PoP, and elsewhere when that one is down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import tomllib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from edge.config import default_config_path
+from edge.frontdoor import FrontDoor
+from tests.world import World, free_node_port, start_world
+
+CITY = "X-Edgesim-Viewer-City"
+POPS = ("IAD89-C1", "GRU3-C1", "FRA56-C1", "JNB50-C1", "NRT57-C1", "SYD62-C1")
+
+
+def _six_pops(data: dict[str, Any]) -> None:
+    with open(default_config_path(), "rb") as f:
+        default = {p["id"]: p for p in tomllib.load(f)["pops"]}
+    data["regional_caches"] = []
+    data["pops"] = [{**default[pop_id], "port": free_node_port()} for pop_id in POPS]
+    for pop in data["pops"]:
+        pop.pop("parent")  # no regional caches here: each PoP goes to the origin
+
+
+class Door:
+    def __init__(self, world: World, door: FrontDoor, url: str) -> None:
+        self.world, self.door, self.url = world, door, url
+
+    async def get(self, path: str, city: str | None = None) -> aiohttp.ClientResponse:
+        assert self.world.session is not None
+        headers = {CITY: city} if city else {}
+        response = await self.world.session.get(self.url + path, headers=headers)
+        await response.read()
+        return response
+
+
+@pytest.fixture
+async def door(tmp_path: Path) -> AsyncIterator[Door]:
+    world = await start_world(tmp_path / "logs", _six_pops, tiers=False)
+    front = FrontDoor(world.config)
+    await front.start()
+    runner = web.ServerRunner(web.Server(front.handle, access_log=None))
+    await runner.setup()
+    port = free_node_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield Door(world, front, f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
+        await front.close()
+        await world.close()
+
+
+@pytest.mark.parametrize(("city", "pop"), [
+    ("New York", "IAD89-C1"), ("Buenos Aires", "GRU3-C1"), ("Berlin", "FRA56-C1"),
+    ("Nairobi", "JNB50-C1"), ("Osaka", "NRT57-C1"), ("Melbourne", "SYD62-C1"),
+])
+async def test_viewers_on_each_continent_reach_their_nearest_pop(
+    door: Door, city: str, pop: str
+) -> None:
+    response = await door.get("/index.html", city)
+    assert response.status == 200
+    assert response.headers["X-Amz-Cf-Pop"] == pop
+
+
+async def test_a_browser_on_this_machine_goes_to_the_first_pop(door: Door) -> None:
+    response = await door.get("/index.html")
+    assert response.headers["X-Amz-Cf-Pop"] == POPS[0]
+
+
+async def test_the_override_reaches_the_pop_as_the_viewers_address_only(door: Door) -> None:
+    response = await door.get("/api/echo", "Osaka")
+    echoed = json.loads(await response.read())
+    names = [name.lower() for name, _ in echoed["headers"]]
+    assert CITY.lower() not in names
+    forwarded = dict(echoed["headers"])["X-Forwarded-For"]
+    assert forwarded.startswith("198.")  # a simulated address, in Osaka
+    located = await door.get("/index.html", forwarded)  # not a city: refused by the door
+    assert located.status == 400
+
+
+async def test_when_a_pop_stops_its_viewers_move_to_the_next_nearest(door: Door) -> None:
+    assert (await door.get("/index.html", "Osaka")).headers["X-Amz-Cf-Pop"] == "NRT57-C1"
+    await door.world.stop_node("NRT57-C1")
+    # At once: the request that finds Tokyo gone is retried on the next nearest PoP.
+    moved = await door.get("/index.html", "Osaka")
+    assert (moved.status, moved.headers["X-Amz-Cf-Pop"]) == (200, "SYD62-C1")
+    assert door.door.stats.retries == 1
+    # And the health checks keep it out of the way until it answers again.
+    await asyncio.sleep(1.5)
+    assert door.door.healthy()["NRT57-C1"] is False
+    again = await door.get("/index.html", "Osaka")
+    assert again.headers["X-Amz-Cf-Pop"] == "SYD62-C1"
+    assert door.door.stats.retries == 1
+
+
+async def test_with_no_pop_answering_the_door_says_so(door: Door) -> None:
+    for pop_id in POPS:
+        await door.world.stop_node(pop_id)
+    started = time.monotonic()
+    response = await door.get("/index.html")
+    assert response.status in (502, 503)
+    assert time.monotonic() - started < 5
