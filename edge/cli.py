@@ -1,4 +1,4 @@
-"""The `edgesim` command line: up, pop, node, origin, geo, invoke, invalidate.
+"""The `edgesim` command line: up, pop, node, front-door, origin, geo, invoke, invalidate.
 
 Every command that reads a config reports a bad one as `file: key: expected ..., got ...` and
 exits with status 2; no command shows a traceback for a mistake a user can make.
@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from edge.config import Config, ConfigError, Node, load_config, with_origin
+from edge.config import Config, ConfigError, Node, load_config, with_origin, with_pops
 from edge.runstate import TOKEN_FILE, NodeAddress, new_token, read_nodes, read_token, write_nodes
 from edge.runstate import clear as clear_state
 
@@ -40,6 +40,10 @@ def _config(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     if getattr(args, "origin", None):
         config = with_origin(config, args.origin)
+    if getattr(args, "pops", None):
+        config = with_pops(config, args.pops)
+    if getattr(args, "no_latency", False):
+        config = replace(config, latency=replace(config.latency, time_scale=0))
     return config
 
 
@@ -50,6 +54,10 @@ def _config_args(args: argparse.Namespace) -> list[str]:
         out += ["--config", args.config]
     if getattr(args, "origin", None):
         out += ["--origin", args.origin]
+    if getattr(args, "pops", None):
+        out += ["--pops", args.pops]
+    if getattr(args, "no_latency", False):
+        out += ["--no-latency"]
     return out
 
 
@@ -93,6 +101,16 @@ def cmd_up(args: argparse.Namespace) -> int:
              (admin_port(node), f"{node.id} admin port")),
         ))
 
+    if config.front_door is not None:  # last: it routes to PoPs that are already up
+        port = config.front_door.port
+        children.append(Child(
+            "front door",
+            python_module("edge", "front-door", "--token-file", str(TOKEN_FILE),
+                          *_config_args(args)),
+            f"http://{config.host}:{port + 1000}/health",
+            ((port, "the front door"), (port + 1000, "the front door's admin port")),
+        ))
+
     def ready() -> None:
         write_nodes(_addresses(config))
         print(_banner(config), flush=True)
@@ -106,28 +124,49 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _banner(config: Config) -> str:
+    from edge.node.location import OVERRIDE_COOKIE, OVERRIDE_HEADER
     from edge.node.serve import admin_port
 
-    lines = ["", "edgesim is up. Browse the edge:", ""]
-    pops = config.pops
-    lines.append(f"  http://{config.host}:{pops[0].port}/   ({pops[0].id}, {pops[0].city})")
-    for pop in pops[1:]:
-        lines.append(f"  http://{config.host}:{pop.port}/   ({pop.id}, {pop.city})")
-    lines += ["", "Regional edge caches:"]
-    for rec in config.regional_caches:
-        lines.append(f"  http://{config.host}:{rec.port}/   ({rec.id}, {rec.city})")
+    host, pops = config.host, config.pops
+    lines = [""]
+    if config.front_door is not None:
+        lines += [
+            "edgesim is up. Browse the edge through the front door:", "",
+            f"  http://{host}:{config.front_door.port}/",
+            "",
+            "It sends each viewer to the nearest PoP; to browse as a viewer elsewhere, send the",
+            f"header {OVERRIDE_HEADER}: Tokyo (or set the cookie {OVERRIDE_COOKIE}=Tokyo).",
+            "",
+            f"PoPs ({len(pops)}), each also reachable directly:",
+        ]
+    else:
+        lines += ["edgesim is up. Browse the edge:", ""]
+    lines += _columns([f"{p.id} :{p.port} {p.city}" for p in pops])
+    recs = config.regional_caches
+    if recs:
+        lines += ["", f"Regional edge caches ({len(recs)}):"]
+        lines += _columns([f"{r.id} :{r.port} {r.city}" for r in recs])
     if config.origin_server is not None:
-        lines += ["", f"Origin: http://{config.host}:{config.origin_server.port}/"]
+        lines += ["", f"Origin: http://{host}:{config.origin_server.port}/"]
     else:
         origin = next(iter(config.distribution.origins.values()))
         lines += ["", f"Origin: {origin.url} (yours)"]
+    latency = config.latency
     lines += [
         "",
-        f"Access logs: {config.log_dir}/<node>/   Admin API: http://{config.host}:"
-        f"{admin_port(pops[0])}/ (token in .edgesim/admin-token)",
+        "Simulated latency: " + (f"real time x {latency.time_scale:g}" if latency.time_scale
+                                 else "reported in Server-Timing, not waited for"),
+        f"Access logs: {config.log_dir}/<node>/   Admin API: http://{host}:"
+        f"{admin_port(pops[0])}/ and each node's port + 1000 (token in .edgesim/admin-token)",
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _columns(cells: list[str], per_line: int = 3) -> list[str]:
+    width = max(map(len, cells)) + 3
+    return ["  " + "".join(c.ljust(width) for c in cells[i:i + per_line]).rstrip()
+            for i in range(0, len(cells), per_line)]
 
 
 def cmd_node(args: argparse.Namespace) -> int:
@@ -167,6 +206,23 @@ def _serve(config: Config, node: Node, token: str, *, echo_function_logs: bool =
     return _run(main())
 
 
+def cmd_front_door(args: argparse.Namespace) -> int:
+    from edge.frontdoor import serve_front_door
+    from edge.node.serve import PortInUse
+
+    config = _config(args)
+    if config.front_door is None:
+        raise ConfigError(config.source, "front_door", "a [front_door] table with its port",
+                          "none")
+    token = read_token(Path(args.token_file)) if args.token_file else new_token()
+    try:
+        _run(serve_front_door(config, token))
+    except PortInUse as exc:
+        print(f"edgesim: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_pop(args: argparse.Namespace) -> int:
     from edge.node.serve import admin_port
 
@@ -174,7 +230,9 @@ def cmd_pop(args: argparse.Namespace) -> int:
     distribution = replace(config.distribution, cache_semantics=args.cache_semantics)
     base = config.pops[0]
     node = replace(base, id=args.id, port=args.port, parent=None)
-    config = replace(config, distribution=distribution, nodes={node.id: node})
+    # A quick check in front of any origin: no simulated latency, no front door.
+    config = replace(config, distribution=distribution, nodes={node.id: node}, front_door=None,
+                     latency=replace(config.latency, time_scale=0))
     token = new_token()
     write_nodes(_addresses(config))
     print(f"edgesim: PoP {node.id} on http://{config.host}:{node.port}/ in front of "
@@ -228,7 +286,7 @@ def cmd_geo(args: argparse.Namespace) -> int:
     import ipaddress
 
     from edge.geo.cities import Cities, ip_for
-    from edge.geo.locations import GeoDatabase
+    from edge.geo.locations import GeoDatabase, GeoLite2Unavailable
     from edge.geo.nearest import nearest
 
     config = _config(args)
@@ -244,16 +302,28 @@ def cmd_geo(args: argparse.Namespace) -> int:
         ip = ip_for(city)
     else:
         ip = query
-    with GeoDatabase.open() as db:
+    try:
+        db = GeoDatabase.open(geolite2=args.geolite2)
+    except GeoLite2Unavailable as exc:
+        print(f"edgesim: --geolite2: {exc}", file=sys.stderr)
+        return 1
+    with db:
         where = db.lookup(ip)
     if where is None or where.latitude is None or where.longitude is None:
-        print(f"edgesim: {ip} is not in the simulated world (it has 198.18.0.0/15 and "
-              "2001:db8::/32)", file=sys.stderr)
+        if args.geolite2:
+            print(f"edgesim: {ip} has no location in the simulated world or in GeoLite2 City",
+                  file=sys.stderr)
+        else:
+            print(f"edgesim: {ip} is not in the simulated world (it has 198.18.0.0/15 and "
+                  "2001:db8::/32; --geolite2 locates real addresses)", file=sys.stderr)
         return 1
-    region = f", {where.region_name}" if where.region_name else ""
-    print(f"{ip}: {where.city}{region}, {where.country_name} ({where.country_code})")
-    print(f"  latitude {where.latitude}, longitude {where.longitude}, time zone "
-          f"{where.time_zone}, ASN {where.asn}")
+    place = ", ".join(p for p in (where.city, where.region_name, where.country_name) if p)
+    print(f"{ip}: {place} ({where.country_code})")
+    facts = [f"latitude {where.latitude}, longitude {where.longitude}"]
+    facts += [f"{label} {value}" for label, value in (
+        ("time zone", where.time_zone), ("postal code", where.postal_code),
+        ("metro code", where.metro_code), ("ASN", where.asn)) if value is not None]
+    print(f"  {', '.join(facts)}")
     print("  nearest PoPs (simulated round-trip time):")
     ranked = nearest(config.pops, (where.latitude, where.longitude),
                      key=lambda n: (n.latitude, n.longitude))
@@ -295,6 +365,14 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--config", metavar="FILE",
                         help="world config (TOML); default: the embedded default world")
 
+    def with_world(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--pops", metavar="N|ID,ID",
+                        help="run only some PoPs: the first N of the config, or these ids "
+                             "(and the regional caches they use)")
+        sp.add_argument("--no-latency", action="store_true",
+                        help="report the simulated round trips in Server-Timing without "
+                             "waiting for them (time scale 0)")
+
     up = sub.add_parser("up", help="start the origin, regional caches and PoPs; Ctrl-C stops")
     with_config(up)
     up.add_argument("--origin", metavar="URL",
@@ -302,6 +380,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-function-logs", dest="function_logs", action="store_false",
                     help="do not copy edge-function log lines to this output (they stay in "
                          "logs/<node>/functions/)")
+    with_world(up)
     up.set_defaults(func=cmd_up)
 
     pop = sub.add_parser("pop", help="run a single PoP (no regional cache) in front of an origin")
@@ -319,7 +398,15 @@ def parser() -> argparse.ArgumentParser:
     node.add_argument("--token-file", metavar="FILE")
     node.add_argument("--function-logs", action="store_true",
                       help="copy edge-function log lines to stdout, prefixed with node and name")
+    with_world(node)
     node.set_defaults(func=cmd_node)
+
+    door = sub.add_parser("front-door", help="run the front door of the config (used by `up`)")
+    with_config(door)
+    door.add_argument("--origin", metavar="URL")
+    door.add_argument("--token-file", metavar="FILE")
+    with_world(door)
+    door.set_defaults(func=cmd_front_door)
 
     origin = sub.add_parser("origin", help="run the sample origin")
     origin.add_argument("--host", default="127.0.0.1")
@@ -329,6 +416,8 @@ def parser() -> argparse.ArgumentParser:
     geo = sub.add_parser("geo", help="locate an IP or a city; nearest PoPs and their RTTs")
     with_config(geo)
     geo.add_argument("query", metavar="IP|CITY")
+    geo.add_argument("--geolite2", action="store_true",
+                     help="locate real public IPs with GeoLite2 City (the geolite2 extra)")
     geo.set_defaults(func=cmd_geo)
 
     from edge.invoke_command import add_arguments as invoke_arguments

@@ -25,9 +25,8 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from edge.config import Config, Node
-from edge.geo.distance import LatLon
 from edge.geo.latency import LatencyModel
-from edge.geo.nearest import nearest
+from edge.geo.nearest import NearestTable
 from edge.http.forwarding import hop_by_hop
 from edge.http.message import X_FORWARDED_FOR
 from edge.node.location import TrustedProxies, ViewerResolver, city_override, world_database
@@ -38,7 +37,6 @@ __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
 HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
 HEALTH_TIMEOUT = 0.8
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_RANKINGS_KEPT = 65_536  # viewer places whose PoP ranking is remembered
 
 
 @dataclass(slots=True)
@@ -63,7 +61,8 @@ class FrontDoor:
         self._latency = latency or LatencyModel()
         self._trusts = TrustedProxies(config.trusted_proxies).trusts
         self._cities = ViewerResolver(config, self._pops[0])
-        self._rankings: dict[LatLon | None, list[Node]] = {}
+        self._nearest = NearestTable(self._pops, lambda p: (p.latitude, p.longitude),
+                                     model=self._latency)
         self._session: aiohttp.ClientSession | None = None
         self._checker: asyncio.Task[None] | None = None
         self.stats = FrontDoorStats()
@@ -93,28 +92,15 @@ class FrontDoor:
 
     # -- routing -----------------------------------------------------------------------------
 
-    def ranking(self, location: LatLon | None) -> list[Node]:
-        """Every PoP, nearest first; without a location, the config's order (its first PoP is
-        the home of viewers the world cannot place, such as a browser on this machine)."""
-        ranked = self._rankings.get(location)
-        if ranked is None:
-            if location is None:
-                ranked = list(self._pops)
-            else:
-                ranked = [pop for pop, _ in nearest(
-                    self._pops, location, lambda p: (p.latitude, p.longitude),
-                    model=self._latency)]
-            if len(self._rankings) < _RANKINGS_KEPT:
-                self._rankings[location] = ranked
-        return ranked
-
     def route(self, viewer_ip: str) -> list[Node]:
-        """The healthy PoPs for a viewer, best first."""
-        found = world_database().lookup(viewer_ip)
-        location = None
-        if found is not None and found.latitude is not None and found.longitude is not None:
-            location = (round(found.latitude, 2), round(found.longitude, 2))
-        return [pop for pop in self.ranking(location) if self._healthy[pop.id]]
+        """The healthy PoPs for a viewer, best first; a viewer the world cannot place (a
+        browser on this machine) gets the config's order, its first PoP first."""
+        found = world_database(self._config.geolite2).lookup(viewer_ip)
+        if found is None or found.latitude is None or found.longitude is None:
+            ranked = self._pops
+        else:
+            ranked = [pop for pop, _ in self._nearest.ranked((found.latitude, found.longitude))]
+        return [pop for pop in ranked if self._healthy[pop.id]]
 
     # -- the request -------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ def test_city_prints_an_ip_inside_it_and_pops_nearest_first(
     first_line, *rest = out.splitlines()
     assert first_line.startswith("198.18.") and "Frankfurt" in first_line and "(DE)" in first_line
     pops = [line.split()[0] for line in rest if line.startswith("    ")]
-    assert pops == ["FRA56-C1", "IAD89-C1"]
+    assert pops[:3] == ["FRA56-C1", "CDG50-C1", "LHR61-C1"]
 
 
 def test_ip_of_a_city_gives_the_same_city(capsys: pytest.CaptureFixture[str]) -> None:

@@ -375,7 +375,7 @@ _TOP_LEVEL = (
     "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
     "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
     "host", "origin_server", "log_dir", "edge_functions", "trusted_proxies", "front_door",
-    "latency",
+    "latency", "geolite2",
 )
 _REQUIRED = ("distribution", "origins", "default_behavior", "pops")
 
@@ -439,6 +439,8 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
         origin_server=origin_server,
         front_door=front_door,
         latency=_latency(data.get("latency", {}), top.field("latency")),
+        **({"geolite2": _geolite2(data["geolite2"], top.field("geolite2"))}
+           if "geolite2" in data else {}),
         source=source,
         **{k: string(data[k], top.field(k)) for k in ("host", "log_dir") if k in data},
         **({"trusted_proxies": _trusted_proxies(data["trusted_proxies"],
@@ -456,6 +458,19 @@ def _viewer_port(value: object, at: At) -> int:
     if port > 65535 - 1000:
         raise at.wrong("a port up to 64535 (the admin API listens 1000 above)", port)
     return port
+
+
+def _geolite2(value: object, at: At) -> bool:
+    from edge.geo.locations import INSTALL_GEOLITE2, geolite2_path
+
+    wanted = boolean(value, at)
+    if wanted:
+        try:
+            geolite2_path()
+        except RuntimeError:
+            raise at.fail(f"false, or the GeoLite2 City extra installed ({INSTALL_GEOLITE2})",
+                          "true") from None
+    return wanted
 
 
 def _latency(value: object, at: At) -> Latency:

@@ -259,6 +259,8 @@ class Config:
     trusted_proxies: tuple[IPNetwork, ...] = LOOPBACK
     front_door: FrontDoor | None = None
     latency: Latency = field(default_factory=Latency)
+    # Real public addresses located by the GeoLite2 City extra too (simulated ones by ours).
+    geolite2: bool = False
     source: str = "<default>"  # the file it came from, for messages
 
     @property

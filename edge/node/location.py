@@ -47,9 +47,10 @@ _LOOPBACK_V6 = ipaddress.ip_network("::1/128")
 
 
 @functools.cache
-def world_database() -> GeoDatabase:
-    """The simulated world's `.mmdb`, opened once per process whatever nodes it runs."""
-    return GeoDatabase.open()
+def world_database(geolite2: bool = False) -> GeoDatabase:
+    """The simulated world's `.mmdb` (and GeoLite2 City for real addresses, when the config
+    says so), opened once per process whatever nodes it runs."""
+    return GeoDatabase.open(geolite2=geolite2)
 
 
 @functools.cache
@@ -96,6 +97,7 @@ class ViewerResolver:
 
     def __init__(self, config: Config, node: Node) -> None:
         self.trusts = TrustedProxies(config.trusted_proxies).trusts
+        self._geolite2 = config.geolite2
         self._here = (node.latitude, node.longitude)
         self._latency = config.latency.model
         self._rtts: dict[str, float | None] = {}  # by viewer address
@@ -115,7 +117,7 @@ class ViewerResolver:
                 if names or any(behavior.functions) or dist.cache_semantics == "rfc9111":
                     self.plans[id(behavior)] = names
         if self.restriction is not None or any(self.plans.values()):
-            world_database()  # opened now rather than on the first request
+            world_database(self._geolite2)  # opened now rather than on the first request
 
     def rtt_ms(self, ip: str) -> float | None:
         """The simulated round trip between this PoP and the viewer at `ip` (no jitter), or
@@ -123,7 +125,7 @@ class ViewerResolver:
         rtts = self._rtts
         if ip in rtts:
             return rtts[ip]
-        location = world_database().lookup(ip)
+        location = world_database(self._geolite2).lookup(ip)
         rtt = None
         if location is not None and location.latitude is not None \
                 and location.longitude is not None:
@@ -145,7 +147,7 @@ class ViewerResolver:
         restriction = self.restriction
         if restriction is None:
             return False
-        location = world_database().lookup(ip)
+        location = world_database(self._geolite2).lookup(ip)
         return restriction.blocks(None if location is None else location.country_code)
 
     def cloudfront_headers(
@@ -156,7 +158,8 @@ class ViewerResolver:
         canonical names; the database is asked only when a `CloudFront-Viewer-*` is named."""
         values: dict[str, str] = {}
         if any(name.startswith("cloudfront-viewer-") for name in names):
-            values.update(viewer_headers(ip, port, http_version, world_database().lookup(ip)))
+            location = world_database(self._geolite2).lookup(ip)
+            values.update(viewer_headers(ip, port, http_version, location))
         if any(name.startswith("cloudfront-is-") for name in names):
             values.update(device_headers(user_agent))
         values[FORWARDED_PROTO] = "http"  # the viewer port speaks plain HTTP

@@ -101,3 +101,21 @@ def test_mistakes_name_the_key(world, change, key, expected, found):
     assert (error.file, error.key) == ("world.toml", key)
     assert expected in error.expected
     assert found in error.found
+
+
+def test_geolite2_is_a_switch_that_needs_its_extra() -> None:
+    with open(default_config_path(), "rb") as f:
+        data = tomllib.load(f)
+    data["geolite2"] = "yes"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, "w.toml")
+    assert caught.value.key == "geolite2"
+    data["geolite2"] = True
+    try:
+        import geolite2  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError) as caught:
+            parse_config(data, "w.toml")
+        assert "pip install 'edgesim[geolite2]'" in str(caught.value)
+    else:
+        assert parse_config(data, "w.toml").geolite2 is True

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from edge.geo.latency import LatencyModel
-from edge.geo.nearest import nearest
+from edge.geo.nearest import NearestTable, nearest
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,26 @@ def test_rtt_comes_from_the_model_and_ties_keep_input_order() -> None:
     twins = [Site("A", 10.0, 10.0), Site("B", 10.0, 10.0)]
     ranked = nearest(twins, (10.0, 10.0), position, model=model)
     assert [(site.name, rtt) for site, rtt in ranked] == [("A", 5.0), ("B", 5.0)]
+
+
+@pytest.mark.parametrize("viewer", [(48.8566, 2.3522), (-36.8485, 174.7633), (10.0, 10.0)])
+def test_a_table_ranks_as_nearest_does_however_often_it_is_asked(
+    viewer: tuple[float, float],
+) -> None:
+    model = LatencyModel(base_ms=3.0, inflation=2.0)
+    table = NearestTable(SITES, position, model=model)
+    for _ in range(2):
+        assert table.ranked(viewer) == nearest(SITES, viewer, position, model=model)
+        assert table.closest(viewer) == nearest(SITES, viewer, position, model=model)[0]
+
+
+def test_a_table_applies_health_at_each_call() -> None:
+    paris = (48.8566, 2.3522)
+    table = NearestTable(SITES, position)
+    down = {"LHR"}
+    closest = table.closest(paris, healthy=lambda site: site.name not in down)
+    assert closest is not None and closest[0].name == "FRA"
+    down.clear()
+    closest = table.closest(paris, healthy=lambda site: site.name not in down)
+    assert closest is not None and closest[0].name == "LHR"
+    assert table.closest(paris, healthy=lambda site: False) is None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from edge.geo.cities import Cities, ip_for
@@ -48,7 +46,7 @@ def test_ascii_values_pass_unchanged() -> None:
         "198.18.14.5",
         1,
         "1.1",
-        dataclasses.replace(SAO_PAULO, city="New York", postal_code="10001"),
+        SAO_PAULO._replace(city="New York", postal_code="10001"),
     )
     assert headers["CloudFront-Viewer-City"] == "New York"
     assert headers["CloudFront-Viewer-Postal-Code"] == "10001"
@@ -56,7 +54,7 @@ def test_ascii_values_pass_unchanged() -> None:
 
 @pytest.mark.parametrize(("country", "present"), [("US", True), ("CA", False)])
 def test_metro_code_only_for_us(country: str, present: bool) -> None:
-    location = dataclasses.replace(SAO_PAULO, country_code=country, metro_code=501)
+    location = SAO_PAULO._replace(country_code=country, metro_code=501)
     headers = viewer_headers("198.18.14.5", 1, "1.1", location)
     assert ("CloudFront-Viewer-Metro-Code" in headers) is present
     if present:

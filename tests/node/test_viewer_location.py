@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.config.model import LOOPBACK
@@ -353,3 +354,20 @@ def test_the_override_header_wins_over_the_cookie_and_both_go() -> None:
     assert city_override(CIMultiDictProxy(CIMultiDict(Cookie="my-edgesim-viewer-city=Lima"))) \
         is None
     assert city_override(CIMultiDictProxy(CIMultiDict(Host="x"))) is None
+
+
+async def test_with_geolite2_a_real_public_address_has_its_country(tmp_path: Path) -> None:
+    pytest.importorskip("geolite2", reason="the GeoLite2 City extra is not installed")
+
+    def geolite2(data: dict[str, Any]) -> None:
+        data["geolite2"] = True
+
+    world = await start_world(tmp_path / "logs", edits(with_geo_behaviors, geolite2))
+    try:
+        # MaxMind's own test address in their data: Willesden, England.
+        received = await echo(world, "/api/echo/geo", headers={"X-Forwarded-For": "81.2.69.142"})
+        assert received["cloudfront-viewer-country"] == ["GB"]
+        tokyo = await echo(world, "/api/echo/geo", headers={"X-Forwarded-For": city_ip("Tokyo")})
+        assert tokyo["cloudfront-viewer-country"] == ["JP"]  # simulated ones still ours
+    finally:
+        await world.close()
