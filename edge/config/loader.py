@@ -423,6 +423,12 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
         }, ("id", "domain_name")),
     )
     nodes = _nodes(data, top, ids, ports)
+    recs = {n.id: n.id for n in nodes.values() if n.kind == "rec"}
+    for i, origin in enumerate(origins.values()):
+        if origin.origin_shield is not None and origin.origin_shield not in recs:
+            raise top.field("origins").item(i).field("origin_shield").wrong(
+                f"the id of a regional cache ({choices(origin.origin_shield, recs)})",
+                origin.origin_shield)
     origin_server = None
     if "origin_server" in data:
         at = top.field("origin_server")
@@ -498,6 +504,7 @@ def _origins(value: object, at: At, ids: dict[Any, str]) -> dict[str, Origin]:
             "city": string,
             "latitude": number(-90, 90),
             "longitude": number(-180, 180),
+            "origin_shield": string,
         }, ("id", "url")))
         _unique(origin.id, at.item(i).field("id"), ids, "an id")
         origins[origin.id] = origin
@@ -666,6 +673,7 @@ def with_pops(config: Config, selection: str) -> Config:
             if name not in pops:
                 raise at.wrong(f"PoP ids of the config ({choices(name, pops)})", name)
     parents = {pops[name].parent for name in chosen}
+    parents |= {o.origin_shield for o in config.distribution.origins.values()}
     nodes = {
         node_id: node for node_id, node in config.nodes.items()
         if node_id in chosen or (node.kind == "rec" and node_id in parents)

@@ -86,6 +86,9 @@ class Origin:
     city: str = "Ashburn"
     latitude: float = 39.04
     longitude: float = -77.49
+    # Origin Shield (spec §4.4): the regional cache every other tier fetches this origin
+    # through, as CloudFront's OriginShieldRegion; None: each regional cache goes to the origin.
+    origin_shield: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,11 +21,11 @@ from edge.http.semantics import Fresh, Stale
 from edge.node.collapse import Lead
 from edge.node.context import NodeContext
 from edge.node.exchange import Exchange, Reply
-from edge.node.identity import BEHAVIOR_HINT
+from edge.node.identity import BEHAVIOR_HINT, SHIELD_HINT, SHIELD_LAYER
 from edge.node.outcome import Outcome, outcome_from_x_cache
 from edge.node.prepared import prepare_hit
 from edge.node.replies import entry_reply, generated_error, hit_reply
-from edge.node.response_headers import stored_headers
+from edge.node.response_headers import hit_layer, stored_headers
 from edge.node.triggers import FUNCTION_FAILURES, OriginCall, fetch_from_origin
 from edge.node.upstream import UpstreamError, UpstreamResponse
 
@@ -98,6 +98,8 @@ def _collapses(behavior: Behavior) -> bool:
 def _hit(ctx: NodeContext, ex: Exchange, entry: CachedResponse, age: float) -> Reply:
     ex.outcome = Outcome.ERROR if entry.status >= 400 else Outcome.HIT
     ex.hit_layer = ctx.layer
+    if ex.as_shield:  # spec §4.4: a regional cache's fetch answered by its Origin Shield
+        ex.hit_layer, ex.detail = SHIELD_LAYER, "OriginShieldHit"
     behavior = ex.behavior
     if behavior is not None and behavior.functions.viewer_response is not None:
         return entry_reply(entry, age, ex.head)  # headers the function can see and change
@@ -143,8 +145,10 @@ async def _fetch(
     query = forwarded_query(head, behavior, ctx.semantics.name)
     ex.uri = head.path + (f"?{query}" if query else "")
     route = ctx.cache_route(behavior)
-    if route.targets[0].layer == "REC":
-        headers[BEHAVIOR_HINT] = str(ctx.config.distribution.behaviors.index(behavior))
+    layer = route.targets[0].layer
+    if layer != "Origin":  # a tier of ours: it applies the behavior chosen here
+        hint = str(ctx.behavior_index[id(behavior)])
+        headers[BEHAVIOR_HINT] = hint + SHIELD_HINT if layer == SHIELD_LAYER else hint
     # A HEAD is fetched as GET so the object stored is whole (as Varnish does).
     call = OriginCall(route, "GET" if head.method == "HEAD" else head.method, head.path, query,
                       headers)
@@ -161,11 +165,11 @@ async def _fetch(
     upstream = sent
     ex.from_upstream(upstream)
     response_time = ctx.clock()
-    from_tier = upstream.target.layer == "REC"
+    from_tier = upstream.target.layer != "Origin"
     if from_tier:
         parent = outcome_from_x_cache(upstream.headers.get("X-Cache"))
         if parent in (Outcome.HIT, Outcome.REFRESH_HIT):
-            ex.outcome, ex.hit_layer = parent, "REC"
+            ex.outcome, ex.hit_layer = parent, hit_layer(upstream.headers) or "REC"
         elif parent in FUNCTION_FAILURES:
             # The regional cache's function failed: the viewer gets its answer, not stored.
             ex.outcome = parent
@@ -276,7 +280,7 @@ def _refreshed(
     lead: Lead[CachedResponse],
 ) -> Reply:
     """A 304 to our revalidation: the stored object is good again (`RefreshHit`, spec §4.5)."""
-    update = stored_headers(upstream.headers, from_tier=upstream.target.layer == "REC",
+    update = stored_headers(upstream.headers, from_tier=upstream.target.layer != "Origin",
                             keep_set_cookie=True)
     merged = freshened_headers(entry.headers, update)
     storage = ctx.semantics.storage(

@@ -21,7 +21,7 @@ from edge.http.semantics import CacheSemantics, semantics_named
 from edge.node.access_log import AccessLog
 from edge.node.collapse import Collapser
 from edge.node.functions import NodeFunctions
-from edge.node.identity import via_token
+from edge.node.identity import SHIELD_LAYER, via_token
 from edge.node.location import ViewerResolver
 from edge.node.upstream import Route, Target, Upstream
 
@@ -56,11 +56,14 @@ def origin_target(origin: Origin, rtt_ms: float = 0.0) -> Target:
     )
 
 
-def parent_target(config: Config, parent: Node, rtt_ms: float = 0.0) -> Target:
-    """A regional cache is on our own network: short connect timeout, generous read timeout."""
+def parent_target(
+    config: Config, parent: Node, rtt_ms: float = 0.0, layer: str = "REC"
+) -> Target:
+    """A regional cache (as such, or as an Origin Shield) is on our own network: short connect
+    timeout, generous read timeout."""
     return Target(
         url=URL.build(scheme="http", host=config.host, port=parent.port),
-        layer="REC",
+        layer=layer,
         connection_timeout=2.0,
         response_timeout=125.0,
         connection_attempts=2,
@@ -79,6 +82,8 @@ class NodeContext:
     access_log: AccessLog
     clock: Callable[[], float]
     origin_routes: dict[str, Route]  # by behavior target id (origin or origin group)
+    shield_routes: dict[str, Route]  # by origin id, where an Origin Shield stands in between
+    behavior_index: dict[int, int]  # by id(behavior): its place in the distribution's list
     parent: Target | None
     via: str
     layer: str  # this node's name in Server-Timing `cdn-hit-layer` (spec §5.1)
@@ -115,6 +120,15 @@ class NodeContext:
                 group.failover_status_codes,
             )
         parent = config.nodes[node.parent] if node.parent else None
+        # Origin Shield: a node that would go to the origin goes through its shield instead,
+        # unless it is that shield.
+        shields = {}
+        if parent is None:
+            for oid, origin in dist.origins.items():
+                if origin.origin_shield is not None and origin.origin_shield != node.id:
+                    shield = config.nodes[origin.origin_shield]
+                    rtt = config.latency.model.rtt_ms(here, (shield.latitude, shield.longitude))
+                    shields[oid] = Route((parent_target(config, shield, rtt, SHIELD_LAYER),))
         return cls(
             config=config,
             node=node,
@@ -125,6 +139,8 @@ class NodeContext:
             access_log=access_log,
             clock=clock,
             origin_routes=routes,
+            shield_routes=shields,
+            behavior_index={id(b): i for i, b in enumerate(dist.behaviors)},
             parent=parent_target(config, parent, config.latency.model.rtt_ms(
                 here, (parent.latitude, parent.longitude))) if parent else None,
             via=via_token(node.id),
@@ -152,10 +168,12 @@ class NodeContext:
         await self.functions.close()
 
     def cache_route(self, behavior: Behavior) -> Route:
-        """Cacheable requests climb the tiers: the parent cache if there is one, else the origin."""
+        """Cacheable requests climb the tiers: the parent cache if there is one, else the
+        origin's shield if it has one, else the origin."""
         if self.parent is not None:
             return Route((self.parent,))
-        return self.origin_routes[behavior.target_origin]
+        shield = self.shield_routes.get(behavior.target_origin)
+        return shield if shield is not None else self.origin_routes[behavior.target_origin]
 
     def origin_route(self, behavior: Behavior) -> Route:
         """Dynamic requests go from the PoP straight to the origin (spec §4.4)."""

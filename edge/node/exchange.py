@@ -49,7 +49,8 @@ class Exchange:
     uri: str = ""  # path and forwarded query: what an invalidation path matches
     outcome: Outcome = Outcome.MISS
     detail: str | None = None  # detailed result type when it says more than the outcome
-    hit_layer: str | None = None  # "EDGE" | "REC" (Server-Timing cdn-hit-layer)
+    hit_layer: str | None = None  # "EDGE" | "REC" | "Origin Shield" (cdn-hit-layer)
+    as_shield: bool = False  # a regional cache's request to this one as its Origin Shield
     upstream_layer: str | None = None
     upstream_timing: Timing | None = None
     first_byte_ms: float = 0.0

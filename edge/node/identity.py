@@ -12,6 +12,10 @@ _URL_SAFE = bytes.maketrans(b"+/", b"-_")  # base64 → URL-safe base64 (RFC 464
 # distribution's behaviors), so both tiers apply the one chosen on the viewer's original URI.
 # X-Edge-* is CloudFront's own prefix: functions can neither see nor add such a header.
 BEHAVIOR_HINT = "X-Edge-Behavior"
+# A regional cache asking its Origin Shield adds this to the hint ("3;shield"): the shield's
+# hits are then `OriginShieldHit`s (spec §4.4).
+SHIELD_HINT = ";shield"
+SHIELD_LAYER = "Origin Shield"  # Server-Timing's name for the tier
 
 
 def new_request_id() -> str:

@@ -69,3 +69,13 @@ def edge_headers(
     via = headers.get("Via")
     headers["Via"] = f"{via}, {ctx.via}" if via else ctx.via
     headers["X-Amz-Cf-Pop"] = ctx.node.id
+
+
+def hit_layer(upstream: Headers) -> str | None:
+    """The tier a parent says its hit came from (its `cdn-hit-layer`), to report it again."""
+    for value in upstream.getall("Server-Timing", ()):
+        for metric in value.split(","):
+            name, _, params = metric.strip().partition(";")
+            if name == "cdn-hit-layer" and 'desc="' in params:
+                return params.split('desc="', 1)[1].split('"', 1)[0]
+    return None

@@ -24,7 +24,7 @@ from edge.node.context import NodeContext
 from edge.node.dynamic import serve_dynamic
 from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
-from edge.node.identity import BEHAVIOR_HINT, is_cloudfront_via, new_request_id
+from edge.node.identity import BEHAVIOR_HINT, SHIELD_HINT, is_cloudfront_via, new_request_id
 from edge.node.location import (
     OVERRIDE_COOKIE,
     OVERRIDE_HEADER,
@@ -65,8 +65,9 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     version = request.version
     headers = request.headers
     behavior = None
+    as_shield = False
     if BEHAVIOR_HINT in headers and ctx.node.kind == "rec" and trusted:
-        behavior, headers = _hinted_behavior(ctx, headers)
+        behavior, as_shield, headers = _hinted_behavior(ctx, headers)
     # Positional, in the order of the fields: keyword arguments cost a request a little more.
     return Exchange(
         request_id or new_request_id(),
@@ -83,20 +84,25 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
         incoming_via or ctx.via,
         _head_size(request),  # bytes_in: the body's bytes are added as it is read
         behavior,
+        as_shield=as_shield,
     )
 
 
 def _hinted_behavior(
     ctx: NodeContext, headers: CIMultiDictProxy[str]
-) -> tuple[Behavior | None, CIMultiDictProxy[str]]:
+) -> tuple[Behavior | None, bool, CIMultiDictProxy[str]]:
     """The behavior a PoP chose on the viewer's original URI (spec §0 step 4), which a
-    viewer-request function may have rewritten since; the hint goes no further."""
+    viewer-request function may have rewritten since, and whether a regional cache is asking
+    this one as its Origin Shield; the hint goes no further."""
     behaviors = ctx.config.distribution.behaviors
     value = headers[BEHAVIOR_HINT]
+    as_shield = value.endswith(SHIELD_HINT)
+    value = value.removesuffix(SHIELD_HINT)
     rest = CIMultiDict(headers)
     rest.popall(BEHAVIOR_HINT)
     index = int(value) if value.isdigit() else -1
-    return (behaviors[index] if 0 <= index < len(behaviors) else None), CIMultiDictProxy(rest)
+    behavior = behaviors[index] if 0 <= index < len(behaviors) else None
+    return behavior, as_shield, CIMultiDictProxy(rest)
 
 
 def _head_size(request: web.BaseRequest) -> int:
