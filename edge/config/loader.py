@@ -485,9 +485,11 @@ def _latency(value: object, at: At) -> Latency:
         "inflation": number(1, 10),
         "jitter_ms": number(0, 10_000),
         "time_scale": number(0, 100),
+        "bandwidth_mbps": number(0, 1_000_000),
     })
     scale = fields.pop("time_scale", 1.0)
-    return Latency(LatencyModel(**fields), scale)
+    bandwidth = fields.pop("bandwidth_mbps", 0.0)
+    return Latency(LatencyModel(**fields), scale, bandwidth)
 
 
 def _origins(value: object, at: At, ids: dict[Any, str]) -> dict[str, Origin]:

@@ -238,13 +238,18 @@ class FrontDoor:
 class Latency:
     """How the simulated links delay requests (DESIGN.md, "Simulated viewers and latency").
 
-    Each node waits out the round trip of the links it uses: a PoP its viewer's, every node its
-    upstream's. `time_scale` multiplies the waits: 1 is real time, 0 computes and reports the
-    legs in `Server-Timing` without waiting.
+    Each node waits out the round trip of the links it uses, and with a bandwidth the time the
+    body takes: a PoP its viewer's, every node its upstream's. `time_scale` multiplies the
+    waits: 1 is real time, 0 computes and reports the legs in `Server-Timing` without waiting.
     """
 
     model: LatencyModel = field(default_factory=LatencyModel)
     time_scale: float = 1.0
+    bandwidth_mbps: float = 0.0  # of every link; 0 is unlimited
+
+    def transfer_ms(self, size: int) -> float:
+        """How long `size` bytes take on a link (0 without a bandwidth)."""
+        return size * 8 / (self.bandwidth_mbps * 1000) if self.bandwidth_mbps else 0.0
 
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

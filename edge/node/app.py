@@ -68,7 +68,7 @@ class ViewerPort:
         config, node = self._config, self._node
         self._session = new_session()
         log = AccessLog(str(Path(config.log_dir) / node.id), config.distribution.id, node.id)
-        upstream = Upstream(self._session, config.latency.time_scale)
+        upstream = Upstream(self._session, config.latency)
         ctx = NodeContext.build(config, node, upstream, log, self._clock,
                                 echo_function_logs=self._echo_function_logs)
         self._context = ctx

@@ -15,7 +15,7 @@ from yarl import URL
 
 from edge.cache.entry import CachedResponse
 from edge.cache.store import CacheStore
-from edge.config import Behavior, Config, Node, Origin
+from edge.config import Behavior, Config, Latency, Node, Origin
 from edge.http.behaviors import BehaviorMatcher
 from edge.http.semantics import CacheSemantics, semantics_named
 from edge.node.access_log import AccessLog
@@ -89,7 +89,7 @@ class NodeContext:
     layer: str  # this node's name in Server-Timing `cdn-hit-layer` (spec §5.1)
     pop_timing: str  # Server-Timing's `cdn-pop` metric and the start of `cdn-rid`, made once
     functions: NodeFunctions
-    time_scale: float  # simulated round trips are waited out times this (0: never)
+    latency: Latency  # simulated round trips and transfers, waited out times its time scale
     viewers: ViewerResolver
     collapser: Collapser[CachedResponse] = field(default_factory=Collapser)
     stats: NodeStats = field(default_factory=NodeStats)
@@ -146,7 +146,7 @@ class NodeContext:
             via=via_token(node.id),
             layer="EDGE" if node.kind == "pop" else "REC",
             pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
-            time_scale=config.latency.time_scale,
+            latency=config.latency,
             functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock),
             viewers=ViewerResolver(config, node),
         )

@@ -18,6 +18,8 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from edge.config import Latency
+
 FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -163,12 +165,12 @@ def new_session() -> aiohttp.ClientSession:
 
 
 class Upstream:
-    """Sends requests up; each response waits out its link's simulated round trip, times
-    `time_scale` (0: the round trip is reported, never waited for)."""
+    """Sends requests up; each response waits out its link's simulated round trip and, with a
+    bandwidth, its body's transfer time, times the time scale (0: reported, never waited)."""
 
-    def __init__(self, session: aiohttp.ClientSession, time_scale: float = 0.0) -> None:
+    def __init__(self, session: aiohttp.ClientSession, latency: Latency | None = None) -> None:
         self._session = session
-        self._time_scale = time_scale
+        self._latency = latency or Latency(time_scale=0)
 
     async def send(
         self,
@@ -244,9 +246,12 @@ class Upstream:
                 raise UpstreamError(502, "OriginCommError", str(exc) or type(exc).__name__) from exc
             else:
                 if target.rtt_ms:
-                    trace.timing.simulated_ms = target.rtt_ms
-                    if self._time_scale:
-                        await asyncio.sleep(target.rtt_ms * self._time_scale / 1000)
+                    latency = self._latency
+                    length = response.content_length
+                    simulated = target.rtt_ms + latency.transfer_ms(length or 0)
+                    trace.timing.simulated_ms = simulated
+                    if latency.time_scale:
+                        await asyncio.sleep(simulated * latency.time_scale / 1000)
                 trace.timing.first_byte_ms = (time.perf_counter() - started) * 1000
                 return UpstreamResponse(
                     status=response.status,

@@ -249,7 +249,7 @@ def server_timing(ctx: NodeContext, ex: Exchange) -> str:
             metrics += f',sim-upstream;desc="{ex.upstream_layer}";dur={t.simulated_ms:.0f}'
     if (rtt := ex.viewer_rtt_ms) is not None:
         metrics += f",sim-viewer;dur={rtt:.0f}"
-        waited += rtt * ctx.time_scale
+        waited += rtt * ctx.latency.time_scale
     return (f"{metrics},cdn-downstream-fbl;dur={elapsed:.0f},"
             f"edge-processing;dur={max(0.0, elapsed - waited):.1f}")
 
@@ -408,15 +408,25 @@ async def _finished_at_pop(ctx: NodeContext, ex: Exchange, reply: Reply) -> Repl
     return reply
 
 
+def _body_size(reply: Reply) -> int:
+    """The bytes a reply's body will take, when they are known before it is sent."""
+    if reply.stream is None:
+        return len(reply.body)
+    return reply.stream.content_length or len(reply.prefix)
+
+
 async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
     ex = start_exchange(ctx, request)
     answer = route(ctx, ex, request)
     reply = answer if isinstance(answer, Reply) else await answer
     if ctx.layer == "EDGE" and (rtt := ctx.viewers.rtt_ms(ex.client_ip)) is not None:
         # The viewer's leg, waited out once for the request and its response (DESIGN.md).
+        latency = ctx.latency
+        if latency.bandwidth_mbps:
+            rtt += latency.transfer_ms(_body_size(reply))
         ex.viewer_rtt_ms = rtt
-        if ctx.time_scale:
-            await asyncio.sleep(rtt * ctx.time_scale / 1000)
+        if latency.time_scale:
+            await asyncio.sleep(rtt * latency.time_scale / 1000)
     response: web.StreamResponse
     if reply.prepared is not None:
         response = prepared = send_prepared(ctx, request, ex, reply)

@@ -86,3 +86,25 @@ async def test_a_regional_caches_legs_do_not_leak_into_the_pops_timing(tmp_path:
         assert len(response.headers.getall("Server-Timing")) == 1
     finally:
         await world.close()
+
+
+def _eight_megabits(data: dict[str, Any]) -> None:
+    data["latency"]["bandwidth_mbps"] = 8  # a megabyte a second
+
+
+async def test_with_a_bandwidth_the_body_takes_its_transfer_time(tmp_path: Path) -> None:
+    world = await start_world(tmp_path / "logs", _eight_megabits)
+    try:
+        await world.get("/t/warm?size=10", headers={"X-Edgesim-Viewer-City": "Tokyo"})
+        response = await world.get("/t/big?size=100000&cc=max-age%3D60",
+                                   headers={"X-Edgesim-Viewer-City": "Tokyo",
+                                            "Accept-Encoding": "identity"})
+        assert len(await response.read()) == 100_000
+        metrics = _timing(response)
+        assert metrics["sim-viewer"][1] == round(_expected_viewer_rtt(world, "Tokyo") + 100)
+        pop, rec = world.config.nodes[world.pop], world.config.nodes[world.rec]
+        to_rec = world.config.latency.model.rtt_ms((pop.latitude, pop.longitude),
+                                                   (rec.latitude, rec.longitude))
+        assert metrics["sim-upstream"] == ("REC", round(to_rec + 100))
+    finally:
+        await world.close()
