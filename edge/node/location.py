@@ -42,6 +42,7 @@ OVERRIDE_HEADER = istr("X-Edgesim-Viewer-City")
 OVERRIDE_COOKIE = "edgesim-viewer-city"
 FORWARDED_PROTO = "CloudFront-Forwarded-Proto"
 _RTTS_KEPT = 65_536  # viewer addresses whose round trip a node remembers
+_UNKNOWN = object()
 _LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK_V6 = ipaddress.ip_network("::1/128")
 
@@ -123,8 +124,9 @@ class ViewerResolver:
         """The simulated round trip between this PoP and the viewer at `ip` (no jitter), or
         None when the world cannot place the address (a browser on this machine)."""
         rtts = self._rtts
-        if ip in rtts:
-            return rtts[ip]
+        known = rtts.get(ip, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
         location = world_database(self._geolite2).lookup(ip)
         rtt = None
         if location is not None and location.latitude is not None \

@@ -66,10 +66,10 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     headers = request.headers
     behavior = None
     as_shield = False
-    if BEHAVIOR_HINT in headers and ctx.node.kind == "rec" and trusted:
+    if ctx.layer != "EDGE" and trusted and BEHAVIOR_HINT in headers:
         behavior, as_shield, headers = _hinted_behavior(ctx, headers)
     # Positional, in the order of the fields: keyword arguments cost a request a little more.
-    return Exchange(
+    ex = Exchange(
         request_id or new_request_id(),
         client_ip,
         port,
@@ -84,8 +84,10 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
         incoming_via or ctx.via,
         _head_size(request),  # bytes_in: the body's bytes are added as it is read
         behavior,
-        as_shield=as_shield,
     )
+    if as_shield:
+        ex.as_shield = True
+    return ex
 
 
 def _hinted_behavior(
@@ -239,15 +241,19 @@ def server_timing(ctx: NodeContext, ex: Exchange) -> str:
     if ex.hit_layer is not None:
         metrics += f',cdn-hit-layer;desc="{ex.hit_layer}"'
     elapsed = (time.perf_counter() - ex.started) * 1000
+    t = ex.upstream_timing
+    rtt = ex.viewer_rtt_ms
+    if t is None and rtt is None:  # nothing but this node's own work (most hits)
+        return f"{metrics},cdn-downstream-fbl;dur={elapsed:.0f}"
     waited = 0.0
-    if (t := ex.upstream_timing) is not None:
+    if t is not None:
         metrics += (f',cdn-upstream-layer;desc="{ex.upstream_layer}",cdn-upstream-dns;dur=0,'
                     f"cdn-upstream-connect;dur={t.connect_ms:.0f},"
                     f"cdn-upstream-fbl;dur={t.first_byte_ms:.0f}")
         waited = t.first_byte_ms
         if t.simulated_ms:
             metrics += f',sim-upstream;desc="{ex.upstream_layer}";dur={t.simulated_ms:.0f}'
-    if (rtt := ex.viewer_rtt_ms) is not None:
+    if rtt is not None:
         metrics += f",sim-viewer;dur={rtt:.0f}"
         waited += rtt * ctx.latency.time_scale
     return (f"{metrics},cdn-downstream-fbl;dur={elapsed:.0f},"
