@@ -371,3 +371,28 @@ async def test_with_geolite2_a_real_public_address_has_its_country(tmp_path: Pat
         assert tokyo["cloudfront-viewer-country"] == ["JP"]  # simulated ones still ours
     finally:
         await world.close()
+
+
+VIEWER_RESPONSE_SAW = """
+def handler(event, context):
+    cf = event["Records"][0]["cf"]
+    seen = cf["request"]["headers"].get("cloudfront-viewer-country", [{"value": "none"}])
+    cf["response"]["headers"]["x-viewer-country"] = [
+        {"key": "X-Viewer-Country", "value": seen[0]["value"]}]
+    return cf["response"]
+"""
+
+
+async def test_viewer_response_sees_the_headers_on_its_request(tmp_path: Path) -> None:
+    handler = handler_file(tmp_path, "country", VIEWER_RESPONSE_SAW)
+
+    def functions(data: dict[str, Any]) -> None:
+        data["behaviors"][0]["origin_request_policy"] = "AllViewerAndCloudFrontHeaders-2022-06"
+        data["behaviors"][0]["functions"] = {"viewer-response": {"handler": handler}}
+
+    world = await start_world(tmp_path / "logs", functions)
+    try:
+        response = await world.get("/t/page?size=10", headers={"X-Edgesim-Viewer-City": "Lyon"})
+        assert response.headers["X-Viewer-Country"] == "FR"
+    finally:
+        await world.close()
