@@ -15,23 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from hit_path import (
-    Fleet,
-    Measurement,
-    free_port,
-    measure_builtin,
-    measure_wrk,
-    serve_origin,
-    wait_ready,
-)
+from hit_path import Fleet, Measure, Measurement, bench_main, free_port, serve_origin, wait_ready
 
 TARGETS = {"none": "/hit", "inline": "/inline/hit", "isolated": "/isolated/hit"}
 GOALS_US = {"inline": 5.0, "isolated": 50.0}
@@ -82,8 +71,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def run(args: argparse.Namespace, measure: object, tool: str) -> None:
-    assert callable(measure)
+def run(args: argparse.Namespace, measure: Measure, tool: str) -> None:
     with tempfile.TemporaryDirectory(prefix="edgesim-bench-") as workdir:
         fleet = Fleet(Path(workdir))
         try:
@@ -133,37 +121,7 @@ def report(results: dict[str, list[tuple[Measurement, float]]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
-    parser.add_argument("--connections", type=int, default=20, help="concurrent connections")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per target")
-    parser.add_argument("--tool", choices=("auto", "wrk", "builtin"), default="auto",
-                        help="load tool: wrk if installed (auto), or the built-in client")
-    args = parser.parse_args()
-    if min(args.duration, args.connections, args.repeats) < 1:
-        parser.error("--duration, --connections and --repeats must be at least 1")
-    has_wrk = shutil.which("wrk") is not None
-    if args.tool == "wrk" and not has_wrk:
-        parser.error("wrk is not on PATH (Debian: apt-get install wrk); try --tool builtin")
-    use_wrk = args.tool == "wrk" or (args.tool == "auto" and has_wrk)
-
-    def terminated(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminated)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        if use_wrk:
-            run(args, measure_wrk, "wrk, 1 thread")
-        else:
-            run(args, measure_builtin, "built-in aiohttp client, 1 process")
-    except KeyboardInterrupt:
-        print("\ninterrupted; every process stopped", file=sys.stderr)
-        return 130
-    except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-        print(f"functions: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return bench_main("functions", __doc__.splitlines()[0], run, connections=20)
 
 
 if __name__ == "__main__":

@@ -345,10 +345,16 @@ def report(results: dict[tuple[str, str], list[Measurement]]) -> None:
               f"p99 pop/bare = {pop_p99 / bare_p99:.2f}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_main(
+    name: str, description: str, run_with: Callable[[argparse.Namespace, Measure, str], None],
+    connections: int,
+) -> int:
+    """The command line both load benchmarks share: their options, the load tool, and a clean
+    stop of every process on Ctrl-C, SIGTERM or an error."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
-    parser.add_argument("--connections", type=int, default=50, help="concurrent connections")
+    parser.add_argument("--connections", type=int, default=connections,
+                        help="concurrent connections")
     parser.add_argument("--repeats", type=int, default=3, help="runs per target and path")
     parser.add_argument("--tool", choices=("auto", "wrk", "builtin"), default="auto",
                         help="load tool: wrk if installed (auto), or the built-in client")
@@ -367,17 +373,21 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
     try:
         if use_wrk:
-            run(args, measure_wrk, "wrk, 1 thread")
+            run_with(args, measure_wrk, "wrk, 1 thread")
         else:
-            run(args, measure_builtin, "built-in aiohttp client, 1 process (slower than wrk: "
-                "it may hold the bare proxy back, which reads as a higher ratio)")
+            run_with(args, measure_builtin, "built-in aiohttp client, 1 process (slower than "
+                     "wrk: it may hold the baseline back, which reads as a higher ratio)")
     except KeyboardInterrupt:
         print("\ninterrupted; every process stopped", file=sys.stderr)
         return 130
     except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-        print(f"hit_path: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def main() -> int:
+    return bench_main("hit_path", __doc__.splitlines()[0], run, connections=50)
 
 
 if __name__ == "__main__":
