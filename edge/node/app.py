@@ -22,6 +22,8 @@ from edge.config import Config, Node
 from edge.http.invalidation import invalidation_matcher, pattern_error
 from edge.node.access_log import AccessLog
 from edge.node.context import NodeContext
+from edge.node.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from edge.node.metrics import node_metrics
 from edge.node.upstream import Upstream, new_session
 from edge.node.viewer import handle
 
@@ -101,7 +103,7 @@ async def _flush_every_second(ctx: NodeContext) -> None:
 
 
 def admin_app(node: ViewerPort, token: str) -> web.Application:
-    """Health (open), stats and invalidation (bearer token) for one node."""
+    """Health (open), stats, Prometheus metrics and invalidation (bearer token) for one node."""
 
     @web.middleware
     async def require_token(
@@ -143,8 +145,13 @@ def admin_app(node: ViewerPort, token: str) -> web.Application:
         removed = sum(ctx.store.invalidate(invalidation_matcher(p)) for p in paths)
         return web.json_response({"id": ctx.node.id, "paths": paths, "removed": removed})
 
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(body=node_metrics(node.context),
+                            headers={"Content-Type": METRICS_CONTENT_TYPE})
+
     app = web.Application(middlewares=[require_token])
     app.router.add_get("/health", health)
     app.router.add_get("/stats", stats)
+    app.router.add_get("/metrics", metrics)
     app.router.add_post("/invalidations", invalidate)
     return app

@@ -164,6 +164,7 @@ async def _fetch(
         return sent  # an origin-facing function failed: nothing to store
     upstream = sent
     ex.from_upstream(upstream)
+    ctx.stats.observe_upstream(upstream.timing.first_byte_ms)
     response_time = ctx.clock()
     from_tier = upstream.target.layer != "Origin"
     if from_tier:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -25,15 +26,27 @@ from edge.node.identity import SHIELD_LAYER, via_token
 from edge.node.location import ViewerResolver
 from edge.node.upstream import Route, Target, Upstream
 
+UPSTREAM_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+
 
 @dataclass(slots=True)
 class NodeStats:
-    """Counters for the stats endpoint; results by `x-edge-result-type`."""
+    """Counters for the stats endpoint and the metrics; results by `x-edge-result-type`.
+
+    Upstream first-byte times are kept as a histogram over `UPSTREAM_BUCKETS_MS` (the last
+    count is for slower ones), observed once per fetch.
+    """
 
     requests: int = 0
     bytes_sent: int = 0
     upstream_requests: int = 0
     results: Counter[str] = field(default_factory=Counter)
+    upstream_counts: list[int] = field(default_factory=lambda: [0] * (len(UPSTREAM_BUCKETS_MS) + 1))
+    upstream_ms_total: float = 0.0
+
+    def observe_upstream(self, first_byte_ms: float) -> None:
+        self.upstream_counts[bisect_left(UPSTREAM_BUCKETS_MS, first_byte_ms)] += 1
+        self.upstream_ms_total += first_byte_ms
 
     def as_dict(self) -> dict[str, object]:
         return {

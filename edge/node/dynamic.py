@@ -46,6 +46,7 @@ async def serve_dynamic(
         return sent  # an origin-facing function failed
     upstream = sent
     ex.from_upstream(upstream)
+    ctx.stats.observe_upstream(upstream.timing.first_byte_ms)
     if upstream.status >= 400:
         ex.outcome = Outcome.ERROR
     kept = stored_headers(
