@@ -68,7 +68,7 @@ def test_default_world_behaviors_in_match_order():
     behaviors = load_config().distribution.behaviors
     assert [(b.path_pattern, b.cache_policy.name) for b in behaviors] == [
         ("/static/*", "CachingOptimized"),
-        ("/images/*", "CachingOptimizedForUncompressedObjects"),
+        ("/images/*", "Images"),
         ("/api/*", "CachingDisabled"),
         ("/members/*", "CachingDisabled"),
         ("/files/*", "CachingOptimized"),
