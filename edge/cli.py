@@ -1,4 +1,5 @@
-"""The `edgesim` command line: up, pop, node, front-door, origin, geo, invoke, invalidate.
+"""The `edgesim` command line: up, pop, node, front-door, origin, geo, invoke, invalidate,
+sign-url, sign-cookies, token.
 
 Every command that reads a config reports a bad one as `file: key: expected ..., got ...` and
 exits with status 2; no command shows a traceback for a mistake a user can make.
@@ -338,6 +339,24 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return invoke_command(args)
 
 
+def cmd_sign_url(args: argparse.Namespace) -> int:
+    from edge.credentials import sign_url_command
+
+    return sign_url_command(args)
+
+
+def cmd_sign_cookies(args: argparse.Namespace) -> int:
+    from edge.credentials import sign_cookies_command
+
+    return sign_cookies_command(args)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from edge.credentials import token_command
+
+    return token_command(args)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -430,6 +449,27 @@ def parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invalidate", help="purge paths on every node (trailing * only)")
     inv.add_argument("paths", nargs="+", metavar="PATH")
     inv.set_defaults(func=cmd_invalidate)
+
+    from edge.credentials import (
+        add_sign_cookies_arguments,
+        add_sign_url_arguments,
+        add_token_arguments,
+    )
+
+    sign_url = sub.add_parser("sign-url", help="sign a URL for a behavior with trusted_key_groups "
+                              "(default: the demo key the default world trusts)")
+    add_sign_url_arguments(sign_url)
+    sign_url.set_defaults(func=cmd_sign_url)
+
+    sign_cookies = sub.add_parser("sign-cookies", help="signed cookies for the URLs a pattern "
+                                  "matches (default: the demo key the default world trusts)")
+    add_sign_cookies_arguments(sign_cookies)
+    sign_cookies.set_defaults(func=cmd_sign_cookies)
+
+    token = sub.add_parser("token", help="a JWT (HS256 with --secret, RS256 with a private key) "
+                           "for edge functions that check one")
+    add_token_arguments(token)
+    token.set_defaults(func=cmd_token)
     return p
 
 

@@ -134,10 +134,17 @@ class World:
 
 def world_config(
     log_dir: Path, origin_port: int, edit: Callable[[dict[str, Any]], None] | None = None,
-    tiers: bool = True,
+    tiers: bool = True, example_functions: bool = False,
 ) -> Config:
+    """The default world, small: one regional cache and one PoP. Without `example_functions`
+    its behaviors lose the example functions and signed-URL checks of the sample site, which
+    the tests that are not about them would otherwise all pay for."""
     with open(default_config_path(), "rb") as f:
         data = tomllib.load(f)
+    if not example_functions:
+        for behavior in [*data["behaviors"], data["default_behavior"]]:
+            behavior.pop("functions", None)
+            behavior.pop("trusted_key_groups", None)
     data["log_dir"] = str(log_dir)
     data.pop("origin_server", None)
     data.pop("front_door", None)
@@ -162,15 +169,16 @@ def world_config(
         pop.pop("parent", None)
     if edit is not None:
         edit(data)
-    return parse_config(data, "test world")
+    return parse_config(data, default_config_path())  # handler and key files are beside it
 
 
 async def start_world(
     log_dir: Path, edit: Callable[[dict[str, Any]], None] | None = None, tiers: bool = True,
-    clock: Callable[[], float] | None = None,
+    clock: Callable[[], float] | None = None, example_functions: bool = False,
 ) -> World:
     origin_port = free_port()
-    world = World(world_config(log_dir, origin_port, edit, tiers), f"http://127.0.0.1:{origin_port}")
+    config = world_config(log_dir, origin_port, edit, tiers, example_functions)
+    world = World(config, f"http://127.0.0.1:{origin_port}")
     await world.start_origin()
     for node in sorted(world.config.nodes.values(), key=lambda n: n.kind != "rec"):
         viewer = ViewerPort(world.config, node, clock) if clock else ViewerPort(world.config, node)

@@ -33,6 +33,7 @@ from edge.config.model import (
     OriginRequestPolicy,
     OriginServer,
 )
+from edge.config.signing import KeyGroup, TrustedKeyGroups
 
 __all__ = [
     "ALLOWED_METHOD_SETS",
@@ -48,6 +49,7 @@ __all__ = [
     "FunctionAssociation",
     "FunctionAssociations",
     "FunctionLimits",
+    "KeyGroup",
     "KeyParameters",
     "Latency",
     "Node",
@@ -55,6 +57,7 @@ __all__ = [
     "OriginGroup",
     "OriginRequestPolicy",
     "OriginServer",
+    "TrustedKeyGroups",
     "default_config_path",
     "load_config",
     "parse_config",

@@ -54,6 +54,7 @@ from edge.config.model import (
     OriginRequestPolicy,
     OriginServer,
 )
+from edge.config.signing import KeyGroup, key_groups, trusted_key_groups
 from edge.geo.countries import COUNTRY_CODES
 from edge.geo.latency import LatencyModel
 
@@ -218,6 +219,7 @@ class _Names:
     cache_policies: dict[str, CachePolicy]
     origin_request_policies: dict[str, OriginRequestPolicy]
     functions: FunctionCatalog
+    key_groups: dict[str, KeyGroup]
 
 
 def _behavior(value: object, at: At, names: _Names, pattern: str | None) -> Behavior:
@@ -232,6 +234,7 @@ def _behavior(value: object, at: At, names: _Names, pattern: str | None) -> Beha
         "cached_methods": _methods(_CACHED_METHOD_SETS),
         "compress": boolean,
         "functions": lambda v, a: function_associations(v, a, names.functions),
+        "trusted_key_groups": lambda v, a: trusted_key_groups(v, a, names.key_groups),
     }
     required = ("origin", "cache_policy")
     if pattern is None:
@@ -375,7 +378,7 @@ _TOP_LEVEL = (
     "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
     "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
     "host", "origin_server", "log_dir", "edge_functions", "trusted_proxies", "front_door",
-    "latency", "geolite2",
+    "latency", "geolite2", "public_keys", "key_groups",
 )
 _REQUIRED = ("distribution", "origins", "default_behavior", "pops")
 
@@ -404,6 +407,7 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
             MANAGED_ORIGIN_REQUEST_POLICIES, _origin_request_policy,
         ),
         functions=FunctionCatalog(Path(source).parent),
+        key_groups=key_groups(data, top, Path(source).parent),
     )
     distribution = Distribution(
         origins=origins,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from edge.config.signing import TrustedKeyGroups
 from edge.geo.latency import LatencyModel
 from edge.runtime.function import EdgeFunction
 
@@ -156,6 +157,8 @@ class Behavior:
     cached_methods: frozenset[str] = frozenset({"GET", "HEAD"})
     compress: bool = True
     functions: FunctionAssociations = FunctionAssociations()
+    # Restricted viewer access (spec §6.5): None serves everyone; else signed URLs or cookies.
+    trusted_key_groups: TrustedKeyGroups | None = None
 
 
 @dataclass(frozen=True, slots=True)

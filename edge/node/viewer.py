@@ -1,9 +1,10 @@
 """The viewer-facing side of a node: from an aiohttp request to a response and a log line.
 
 Pipeline (DESIGN.md): resolve the viewer (1) → request checks (2), geo restriction → cache
-behavior on the original URI (3) → [viewer-request function, 4] → [CloudFront-* headers, 5] →
-cache or dynamic path (6–7) → [viewer-response function, 8] → CloudFront's response headers,
-access log (9). Steps in brackets run only when the behavior asks for them.
+behavior on the original URI (3), [signed URL or cookies] → [viewer-request function, 4] →
+[CloudFront-* headers, 5] → cache or dynamic path (6–7) → [viewer-response function, 8] →
+CloudFront's response headers, access log (9). Steps in brackets run only when the behavior
+asks for them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from itertools import chain
 from aiohttp import HttpVersion10, HttpVersion11, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from edge.config import ALL_METHODS, Behavior
-from edge.http.message import COOKIE, USER_AGENT, X_FORWARDED_FOR, RequestHead
+from edge.config import ALL_METHODS, Behavior, TrustedKeyGroups
+from edge.http.message import COOKIE, HOST, USER_AGENT, X_FORWARDED_FOR, RequestHead
+from edge.http.signed_requests import check_signed_request
 from edge.node.access_log import AccessLogRecord, hit_fields
 from edge.node.cache_flow import CacheMiss, answer_from_cache, fetch_for_cache
 from edge.node.context import NodeContext
@@ -155,6 +157,9 @@ def route(
             403, ex.request_id, "This distribution is not configured to allow the HTTP "
             "request method that was used for this request."
         )
+    if behavior.trusted_key_groups is not None and ctx.layer == "EDGE" and \
+            (refused := _unsigned(ctx, ex, behavior.trusted_key_groups)) is not None:
+        return refused
     # Only at a PoP, and only for a behavior with CloudFront-* headers or a function to see them.
     names = viewers.plans.get(id(behavior))
     if names is not None:
@@ -165,6 +170,21 @@ def route(
         if names:
             _add_cloudfront_headers(ctx, ex, names)
     return _serve(ctx, ex, behavior, request)
+
+
+def _unsigned(ctx: NodeContext, ex: Exchange, trusted: TrustedKeyGroups) -> Reply | None:
+    """Step 3's signed URL or cookie check (spec §6.5), at the PoP only: a regional cache gets
+    what the policies forward, which may leave the signature out."""
+    head = ex.head
+    refusal = check_signed_request(
+        trusted.keys, head.headers.get(HOST) or ctx.config.distribution.domain_name, head.path,
+        head.query, head.headers, ex.client_ip, ctx.clock(),
+    )
+    if refusal is None:
+        return None
+    ex.outcome, ex.detail = Outcome.ERROR, refusal.code  # CloudFront documents no detail here
+    return Reply(403, "Forbidden", CIMultiDict({"Content-Type": "text/xml"}), body=refusal.body,
+                 generated=True)
 
 
 def _seen_from_city(ctx: NodeContext, ex: Exchange) -> Reply | None:

@@ -72,6 +72,8 @@ def test_default_world_behaviors_in_match_order():
         ("/api/*", "CachingDisabled"),
         ("/members/*", "CachingDisabled"),
         ("/files/*", "CachingOptimized"),
+        ("/experiment/*", "ShortHTML"),
+        ("/hello", "CachingDisabled"),
         ("*", "ShortHTML"),
     ]
     assert all(b.target_origin == "site" for b in behaviors)
