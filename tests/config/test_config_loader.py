@@ -98,9 +98,9 @@ def test_user_policies_keep_item_order_and_lower_case_header_names(world):
         "cookies": {"behavior": "allExcept", "items": ["Tracking", "ab"]},
         "query_strings": {"behavior": "all"},
     }
-    world["origin_request_policies"] = {
-        "Fwd": {"headers": {"behavior": "allViewerAndWhitelistCloudFront",
-                            "items": ["CloudFront-Viewer-Country"]}},
+    world.setdefault("origin_request_policies", {})["Fwd"] = {
+        "headers": {"behavior": "allViewerAndWhitelistCloudFront",
+                    "items": ["CloudFront-Viewer-Country"]},
     }
     world["default_behavior"].update(cache_policy="Keyed", origin_request_policy="Fwd")
     default = parse_config(world, "w.toml").distribution.behaviors[-1]

@@ -69,10 +69,14 @@ def test_default_world_behaviors_in_match_order():
     assert [(b.path_pattern, b.cache_policy.name) for b in behaviors] == [
         ("/static/*", "CachingOptimized"),
         ("/images/*", "Images"),
+        ("/api/echo/normalized*", "QueryKeyed"),
+        ("/api/echo/region*", "CachingDisabled"),
+        ("/api/echo/guarded*", "CachingDisabled"),
         ("/api/*", "CachingDisabled"),
         ("/members/*", "CachingDisabled"),
         ("/files/*", "CachingOptimized"),
         ("/experiment/*", "ShortHTML"),
+        ("/store/*", "ByCountry"),
         ("/hello", "CachingDisabled"),
         ("*", "ShortHTML"),
     ]
@@ -80,7 +84,8 @@ def test_default_world_behaviors_in_match_order():
 
 
 def test_default_world_uses_the_managed_policies_by_name():
-    static, _, api, members, *_ = load_config().distribution.behaviors
+    by_pattern = {b.path_pattern: b for b in load_config().distribution.behaviors}
+    static, api, members = by_pattern["/static/*"], by_pattern["/api/*"], by_pattern["/members/*"]
     assert static.cache_policy is MANAGED_CACHE_POLICIES["CachingOptimized"]
     assert api.cache_policy.caching_disabled
     all_viewer = MANAGED_ORIGIN_REQUEST_POLICIES["AllViewerExceptHostHeader"]

@@ -88,3 +88,14 @@ async def test_a_page_made_at_the_edge(site: World) -> None:
     assert response.status == 200
     assert response.headers["X-Cache"] == "LambdaGeneratedResponse from cloudfront"
     assert (await site.origin_stats())["by_path"].get("/hello") is None
+
+
+async def test_the_use_cases_on_the_echo_api_and_the_store(site: World) -> None:
+    paris = await site.get("/store/shoes", headers={"X-Edgesim-Viewer-City": "Paris"},
+                           allow_redirects=False)
+    assert paris.status == 302 and "/store/shoes" in paris.headers["Location"]
+    first = await site.get("/api/echo/normalized?Page=2&color=red&utm_source=x")
+    again = await site.get("/api/echo/normalized?color=red&page=2")
+    assert again.headers["X-Cache"] == "Hit from cloudfront", first.headers["X-Cache"]
+    bot = await site.get("/api/echo/guarded", headers={"User-Agent": "SemrushBot/7"})
+    assert bot.status == 403
