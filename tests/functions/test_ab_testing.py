@@ -129,3 +129,26 @@ def test_ten_thousand_viewers_split_within_two_points_of_the_weights(
     for bucket, weight in weights.items():
         # Two points is 4 standard deviations or more for any of these weights.
         assert abs(assigned[f"/experiment/{bucket}.html"] / 10_000 - weight / total) < 0.02
+
+
+async def test_ten_thousand_new_viewers_through_the_pop_split_within_two_points(
+    tmp_path: Path,
+) -> None:
+    """The issue's figure end to end: the same file, run inline so that 10,000 viewers take
+    seconds. Random, not seeded: 2 points is 4 standard deviations of a 50/50 split."""
+    inline = {trigger: {**table, "mode": "inline"}
+              for trigger, table in EXPERIMENT["functions"].items()}
+    world = await example_world(tmp_path, {**EXPERIMENT, "functions": inline})
+    try:
+        assert world.session is not None
+        url = world.url(world.pop, "/experiment/")
+        assigned: Counter[str] = Counter()
+        for _ in range(10_000):
+            async with world.session.get(url) as response:
+                cookie = response.headers["Set-Cookie"]
+                assigned[cookie.split("=", 1)[1].split(";", 1)[0]] += 1
+                await response.read()
+        assert sum(assigned.values()) == 10_000
+        assert abs(assigned["a"] / 10_000 - 0.5) < 0.02, assigned
+    finally:
+        await world.close()
