@@ -22,11 +22,12 @@ async def function_world(
     functions: dict[str, dict[str, Any] | str],
     *,
     tiers: bool = True,
-    behavior: int = FUNCTION_BEHAVIOR,
+    behavior: int | str = FUNCTION_BEHAVIOR,
     clock: Any = None,
 ) -> World:
-    """A world whose behavior `behavior` has `functions`: trigger → handler source (or a full
-    association table whose `source` key is the handler's code)."""
+    """A world whose behavior `behavior` (its place in the list, or its path pattern) has
+    `functions`: trigger → handler source (or a full association table whose `source` key is
+    the handler's code)."""
     handlers = tmp_path / "handlers"
     handlers.mkdir(exist_ok=True)
     tables: dict[str, dict[str, Any]] = {}
@@ -38,6 +39,9 @@ async def function_world(
         tables[trigger] = table
 
     def edit(data: dict[str, Any]) -> None:
-        data["behaviors"][behavior]["functions"] = tables
+        behaviors = data["behaviors"]
+        index = behavior if isinstance(behavior, int) else next(
+            i for i, b in enumerate(behaviors) if b["path_pattern"] == behavior)
+        behaviors[index]["functions"] = tables
 
     return await start_world(tmp_path / "logs", edit, tiers=tiers, clock=clock)

@@ -153,7 +153,7 @@ async def test_function_log_and_metering(tmp_path: Path) -> None:
         return request
     """
     world = await function_world(
-        tmp_path, {"viewer-request": {"source": source, "name": "counter"}}, behavior=4
+        tmp_path, {"viewer-request": {"source": source, "name": "counter"}}, behavior="/api/*"
     )  # `/api/*`: all viewer headers go to the origin
     try:
         counts = []

@@ -249,7 +249,8 @@ async def test_request_body_is_given_to_the_function_up_to_the_trigger_limit(
         return {"status": "200", "body": json.dumps(seen)}
     """
     world = await function_world(
-        tmp_path, {"viewer-request": {"source": source, "include_body": True}}, behavior=1
+        tmp_path, {"viewer-request": {"source": source, "include_body": True}},
+        behavior="/api/echo/plain*",
     )  # `/api/echo/plain*`: every method allowed
     try:
         assert world.session is not None
@@ -270,7 +271,8 @@ async def test_replaced_request_body_reaches_the_origin(tmp_path: Path) -> None:
         return request
     """
     world = await function_world(
-        tmp_path, {"origin-request": {"source": source, "include_body": True}}, behavior=1
+        tmp_path, {"origin-request": {"source": source, "include_body": True}},
+        behavior="/api/echo/plain*",
     )
     try:
         assert world.session is not None
