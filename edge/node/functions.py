@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from edge.config import Config, Node
 from edge.runtime.function import EdgeFunction
-from edge.runtime.logs import FunctionLog, log_file_name
+from edge.runtime.logs import FunctionLog, log_file_name, timestamp
 from edge.runtime.pool import ConcurrencyLimit
 from edge.runtime.runner import DeployedFunction, FunctionError, InvocationResult, invoke
 
@@ -98,7 +98,7 @@ class NodeFunctions:
         deployed = self._deployed.get(function.name)
         version = deployed.function.version if deployed else function.version
         self._error_log.write(json.dumps({
-            "timestamp": _timestamp(self._clock()),
+            "timestamp": timestamp(self._clock()),
             "distributionId": self._distribution_id,
             "xEdgeRequestId": request_id,
             "eventType": function.event_type.value,
@@ -174,7 +174,7 @@ class NodeFunctions:
             deployed = self._deployed.get(name)
             if deployed is not None and deployed.log is not None:
                 # Into the file only: the node's output has just said it.
-                FunctionLog.write(deployed.log, f"{_timestamp(self._clock())} {message}\n")
+                FunctionLog.write(deployed.log, f"{timestamp(self._clock())} {message}\n")
             return
         function = replace(function, version=str(int(function.version) + 1))
         self._functions[name] = function
@@ -223,10 +223,3 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, SyntaxError):
         return f"SyntaxError: {error.msg} (line {error.lineno})"
     return f"{type(error).__name__}: {error}"
-
-
-def _timestamp(now: float) -> str:
-    whole = int(now)
-    millis = int((now - whole) * 1000)
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
-

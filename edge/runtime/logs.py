@@ -22,6 +22,7 @@ __all__ = [
     "log_file_name",
     "report_line",
     "start_line",
+    "timestamp",
 ]
 
 _FLUSH_AT = 64 * 1024  # characters buffered before a write without waiting for flush()
@@ -61,7 +62,7 @@ def report_line(report: Report) -> str:
 def error_text(failure: ExecutionFailed, request_id: str, now: float) -> str:
     """What Lambda's runtime logs for a failed invocation, without a final line break."""
     if failure.cause is Cause.TIMEOUT:
-        return f"{_timestamp(now)} {request_id} {failure.message}"
+        return f"{timestamp(now)} {request_id} {failure.message}"
     if failure.cause in (Cause.EXIT, Cause.OUT_OF_MEMORY):
         return f"RequestId: {request_id} Error: {failure.message}\n{failure.error_type}"
     text = f"[ERROR] {failure.error_type}: {failure.message}"
@@ -87,7 +88,8 @@ def log_file_name(function_name: str) -> str:
     return f"us-east-1.{function_name}.log"
 
 
-def _timestamp(now: float) -> str:
+def timestamp(now: float) -> str:
+    """Lambda's log time: UTC, milliseconds, a `Z`."""
     whole = int(now)
     milliseconds = int((now - whole) * 1000)
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{milliseconds:03d}Z"
