@@ -357,6 +357,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return token_command(args)
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from edge.load.command import load_command
+
+    return load_command(args)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -470,6 +476,13 @@ def parser() -> argparse.ArgumentParser:
                            "for edge functions that check one")
     add_token_arguments(token)
     token.set_defaults(func=cmd_token)
+
+    from edge.load.command import add_arguments as load_arguments
+
+    load = sub.add_parser("load", help="drive the running edge network with simulated viewers "
+                          "from the world's cities; report latency, hit ratio, offload and cost")
+    load_arguments(load)
+    load.set_defaults(func=cmd_load)
     return p
 
 

@@ -47,6 +47,39 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _EXPIRES_HELP = "epoch seconds, +SECONDS from now (+90m, +2h, +7d too), or an ISO 8601 time"
 
 
+MEMBERS_AUDIENCE = "edgesim-members"  # the `aud` the sample site's members function accepts
+MEMBERS_TOKEN_SECONDS = 3600
+
+
+class MembersToken:
+    """A simulated viewer's token for the sample site's members area (RS256, the demo key),
+    made on its first members' request and made again shortly before it expires, however long
+    a load test runs."""
+
+    def __init__(self, key: RSAPrivateKey, subject: str) -> None:
+        self._key = key
+        self._subject = subject
+        self._token = ""
+        self._expires = 0
+
+    def get(self, now: float) -> str:
+        if now > self._expires - 60:
+            import jwt
+
+            issued = int(now)
+            claims = {"sub": self._subject, "aud": MEMBERS_AUDIENCE, "iat": issued,
+                      "exp": issued + MEMBERS_TOKEN_SECONDS}
+            self._token = jwt.encode(claims, self._key, algorithm="RS256",
+                                     headers={"kid": DEMO_KEY_PAIR_ID})
+            self._expires = issued + MEMBERS_TOKEN_SECONDS
+        return self._token
+
+
+def demo_signing_key() -> RSAPrivateKey:
+    """edgesim's demo private key (parsing it takes longer than signing: load it once)."""
+    return _private_key(demo_private_key_path(), "the demo key")
+
+
 def demo_private_key_path() -> str:
     return str(resources.files("edge") / "defaults" / "demo-signing-key.pem")
 

@@ -37,6 +37,10 @@ __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
 HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
 HEALTH_TIMEOUT = 0.8
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# The PoP never got the request: it refused the connection, did not accept it in time, or
+# closed it before answering. Worth another PoP.
+_UNREACHED = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
+              aiohttp.ConnectionTimeoutError)
 
 
 @dataclass(slots=True)
@@ -136,9 +140,11 @@ class FrontDoor:
         for pop in pops[:2] if retry else pops[:1]:
             try:
                 return await self._forward(request, pop, forwarded, body)
-            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError):
+            except _UNREACHED:
                 self._healthy[pop.id] = False  # until its next health check says otherwise
                 self.stats.retries += 1
+            except (aiohttp.ClientError, TimeoutError):
+                break  # the PoP took the request: sending it again could do it twice
         self.stats.unrouted += 1
         return web.Response(status=502, text="The PoP for this viewer did not answer.\n")
 
@@ -160,9 +166,14 @@ class FrontDoor:
             if upstream.content_length is not None:
                 response.content_length = upstream.content_length
             await response.prepare(request)
-            async for chunk in _chunks(upstream):
-                await response.write(chunk)
-            await response.write_eof()
+            try:
+                async for chunk in _chunks(upstream):
+                    await response.write(chunk)
+                await response.write_eof()
+            except (aiohttp.ClientError, TimeoutError, ConnectionError):
+                # Cut short on either side once the answer had started: the viewer sees the
+                # transfer end, as it would from the PoP itself.
+                response.force_close()
             return response
 
     # -- health ------------------------------------------------------------------------------

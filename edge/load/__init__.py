@@ -1,8 +1,9 @@
-"""Load tests with geo-tagged viewers, the parts that decide and count: who the viewers are
-(`population`), what they ask for (`workload`), when (`arrivals`), what came back (`stats`) and
-what the same traffic would cost on CloudFront (`cost`).
+"""Load tests with geo-tagged viewers (`edgesim load`).
 
-Pure code: nothing here opens a socket or reads a clock, and every random draw comes from the
-`random.Random` passed in, so a run's plan can be replayed from its seed. Import the modules
-themselves.
+The parts that decide and count are pure: who the viewers are (`population`), what they ask
+for (`workload`), when (`arrivals`), what came back (`stats`) and what the same traffic would
+cost on CloudFront (`cost`); none opens a socket or reads a clock, and every random draw comes
+from the `random.Random` passed in, so a run's plan can be replayed from its seed. On them sit
+the runner (`runner`, `counters`, `command`), the reports (`report`, `html_report`, `compare`)
+and the Locust integration (`locust_user`, which needs Locust). Import the modules themselves.
 """

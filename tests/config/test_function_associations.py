@@ -72,7 +72,7 @@ def test_associations_are_read_with_defaults_from_the_trigger_quotas(tmp_path: P
             origin.function.mode) == ("resize", 10.0, 1024, Mode.INLINE)
     assert behavior.functions.origin_request is None
     assert [a.function.name for a in behavior.functions] == ["redirect", "resize"]
-    assert config.distribution.function_limits.concurrency == 1000
+    assert config.distribution.function_limits.concurrency == 64  # the default world's
 
 
 def test_edge_function_limits_are_read(tmp_path: Path) -> None:

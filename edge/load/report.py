@@ -1,0 +1,361 @@
+"""The end-of-run summary of `edgesim load`: what was asked, what the viewers saw per region and
+per PoP, what reached the origin, what the functions did, and what a month of it would cost.
+
+Reads only the run result (the JSON document of the run), so a summary can be printed again
+from a saved file. The figures are laid out as `Table`s first and rendered second: the HTML
+report shows the same tables, and the two cannot drift apart.
+
+Counts are shown exactly (with thousands separators) because they must agree with the nodes'
+own counters; latencies in ms with a precision that suits their size; ratios as percentages.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from edge.load.stats import NO_POP, NO_X_CACHE, LoadStats, Tally
+
+__all__ = [
+    "WIDTH",
+    "Cell",
+    "Table",
+    "format_bytes",
+    "format_count",
+    "format_ms",
+    "format_rate",
+    "format_ratio",
+    "format_usd",
+    "offload",
+    "overview",
+    "render_summary",
+    "render_table",
+    "tables",
+]
+
+WIDTH = 100  # columns the terminal summary fits in
+_GAP = "  "
+# A cell: text, or a mix of entries ("Hit 83.1%", "Miss 16.9%") that may wrap between entries.
+Cell = str | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A titled table of formatted cells; `align` has "l" or "r" per column."""
+
+    title: str
+    header: tuple[str, ...]
+    align: str
+    rows: tuple[tuple[Cell, ...], ...]
+    notes: tuple[str, ...] = ()
+    wrap: frozenset[int] = frozenset()  # the columns that may wrap to fit `WIDTH`
+
+
+# -- numbers -----------------------------------------------------------------------------------
+
+def format_count(n: int) -> str:
+    return f"{n:,}"
+
+
+def format_ms(ms: float) -> str:
+    """A latency with about three significant figures: 0.42, 12.3, 230."""
+    if ms < 10:
+        return f"{ms:.2f}"
+    if ms < 100:
+        return f"{ms:.1f}"
+    return f"{ms:,.0f}"
+
+
+def format_rate(per_second: float) -> str:
+    return f"{per_second:,.1f}"
+
+
+def format_ratio(ratio: float | None) -> str:
+    """A ratio as a percentage, "-" when there was nothing to divide by."""
+    return "-" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def format_bytes(n: float) -> str:
+    """Bytes in binary units, as CloudFront bills them (a GB is 2^30 bytes)."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TiB"
+
+
+def format_usd(usd: float) -> str:
+    """Dollars and cents; two significant figures below a cent, so small bills are not $0.00."""
+    if usd == 0 or abs(usd) >= 0.01:
+        return f"${usd:,.2f}"
+    return f"${usd:.2g}"
+
+
+def _share(n: int, of: int) -> str:
+    share = n / of * 100
+    return f"{share:.1f}%" if n == of or share >= 0.1 else "<0.1%"
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+def offload(result: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """The shares of requests and of bytes that the edge answered without the origin; None
+    where the origin's counters are unknown or nothing was requested."""
+    origin = result.get("origin")
+    total = result["stats"]["total"]
+    if origin is None:
+        return None, None
+    by_requests = 1 - origin["requests"] / total["requests"] if total["requests"] else None
+    by_bytes = 1 - origin["bytes"] / total["bytes"] if total["bytes"] else None
+    return by_requests, by_bytes
+
+
+def overview(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The lines above the tables, labelled: the run, its settings, its rate, the origin."""
+    total = result["stats"]["total"]
+    lines = [
+        ("run", f"started {result['started_at']}, measured for {result['elapsed_s']:,.1f} s"),
+        ("settings", _settings(result["settings"])),
+        ("rate", _rate(result, total["requests"])),
+        ("origin", _origin(result, total)),
+    ]
+    lines += [("warning", warning) for warning in result.get("warnings", [])]
+    return lines
+
+
+def _settings(s: Mapping[str, Any]) -> str:
+    if s["model"] == "open":
+        model = f"open model at {s['rate']:g} req/s"
+        if s.get("ramp_up_s"):
+            model += f" (ramp-up {s['ramp_up_s']:g} s)"
+    else:
+        model = f"closed model, {s['users']:,} users"
+        if s.get("think_s"):
+            low, high = s["think_s"]
+            model += f" thinking {low:g}-{high:g} s"
+    bounds = []
+    if s.get("duration_s") is not None:
+        bounds.append(f"{s['duration_s']:g} s")
+    if s.get("requests") is not None:
+        bounds.append(f"{s['requests']:,} requests")
+    parts = [model, "for " + " or ".join(bounds), f"{s['workers']} worker"
+             + ("s" if s["workers"] != 1 else ""), f"population {s['population']}",
+             f"workload {s['workload']}"]
+    if not s["workload"].startswith("log:"):  # a replay keeps the log's own popularity
+        parts[-1] += f" (Zipf alpha {s['alpha']:g})"
+    if s.get("seed") is not None:
+        parts.append(f"seed {s['seed']}")
+    parts.append(f"direct to the nearest PoPs ({s['target']})" if s["direct"]
+                 else f"through {s['target']}")
+    return ", ".join(parts)
+
+
+def _rate(result: Mapping[str, Any], requests: int) -> str:
+    text = (f"{format_count(requests)} requests in {result['elapsed_s']:,.1f} s: "
+            f"{format_rate(result['achieved_rate'])} req/s achieved")
+    requested = result.get("requested_rate")
+    if requested:
+        text += (f" of {requested:g} requested "
+                 f"({result['achieved_rate'] / requested * 100:.1f}%)")
+    return text
+
+
+def _origin(result: Mapping[str, Any], total: Mapping[str, Any]) -> str:
+    origin = result.get("origin")
+    if origin is None:
+        return "not counted (the origin is not edgesim's own)"
+    by_requests, by_bytes = offload(result)
+    return (f"{format_count(origin['requests'])} requests of {format_count(total['requests'])} "
+            f"(offload {format_ratio(by_requests)}), {format_bytes(origin['bytes'])} of "
+            f"{format_bytes(total['bytes'])} (offload {format_ratio(by_bytes)})")
+
+
+def tables(result: Mapping[str, Any]) -> list[Table]:
+    """Every table of the report, in order."""
+    stats = LoadStats.from_json(result["stats"])
+    elapsed = result["elapsed_s"]
+    found = []
+    for kind, groups in (("viewer region", stats.by_region), ("PoP", stats.by_pop)):
+        found += [_latency_table(kind, groups, stats.total, elapsed),
+                  _cache_table(kind, groups, stats.total)]
+    if result.get("functions"):
+        found.append(_functions_table(result["functions"]))
+    found.append(_bill_table(result["bill"]))
+    return found
+
+
+def _by_requests(groups: Mapping[str, Tally]) -> list[tuple[str, Tally]]:
+    return sorted(groups.items(), key=lambda item: (-item[1].requests, item[0]))
+
+
+def _latency_table(kind: str, groups: Mapping[str, Tally], total: Tally,
+                   elapsed: float) -> Table:
+    def row(name: str, t: Tally) -> tuple[Cell, ...]:
+        lat = t.latency.summary()
+        statuses = Counter({("none" if s == 0 else str(s)): n for s, n in t.statuses.items()})
+        return (name, format_count(t.requests), format_rate(t.requests / elapsed),
+                format_count(t.errors), format_ms(lat["p50"]), format_ms(lat["p90"]),
+                format_ms(lat["p99"]), format_ms(lat["max"]), _mix(statuses, t.requests))
+
+    notes = ["errors: no response or a 5xx; status \"none\": no response"]
+    if kind == "PoP" and NO_POP in groups:
+        notes.append(f'PoP "{NO_POP}": the requests that got no response')
+    return Table(
+        f"Requests and latency by {kind}",
+        (kind, "requests", "req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms", "status"),
+        "lrrrrrrrl",
+        (*(row(name, t) for name, t in _by_requests(groups)), row("all", total)),
+        tuple(notes),
+        wrap=frozenset({8}),
+    )
+
+
+def _cache_table(kind: str, groups: Mapping[str, Tally], total: Tally) -> Table:
+    def row(name: str, t: Tally) -> tuple[Cell, ...]:
+        outcomes = Counter({("none" if x == NO_X_CACHE else x): n for x, n in t.x_cache.items()})
+        return (name, format_count(t.hits), format_ratio(t.hit_ratio),
+                format_ratio(t.byte_hit_ratio), _mix(outcomes, t.requests))
+
+    return Table(
+        f"Cache by {kind}",
+        (kind, "hits", "hit ratio", "byte hit ratio", "X-Cache"),
+        "lrrrl",
+        (*(row(name, t) for name, t in _by_requests(groups)), row("all", total)),
+        ("hits: Hit and RefreshHit; hit ratio: hits / (hits + Miss), by requests and by bytes; "
+         'X-Cache "none": no header',),
+        wrap=frozenset({4}),
+    )
+
+
+def _mix(counts: Counter[str], of: int) -> tuple[str, ...]:
+    """Each value's share of the requests, the most frequent first."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(f"{value} {_share(n, of)}" for value, n in ranked if n)
+
+
+def _functions_table(functions: Mapping[str, Mapping[str, Any]]) -> Table:
+    rows, notes = [], []
+    for name, f in sorted(functions.items()):
+        errors = sum(f["errors"].values())
+        rows.append((name, format_count(f["invocations"]), format_count(errors),
+                     format_ms(f["duration_p50_ms"]), format_ms(f["duration_p99_ms"]),
+                     format_count(f["cold_starts"]), f"{f['gb_seconds']:,.4f}"))
+        if errors:
+            kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(f["errors"].items()))
+            notes.append(f"{name} errors: {kinds}")
+    if len(functions) > 1:
+        rows.append((
+            "all", format_count(sum(f["invocations"] for f in functions.values())),
+            format_count(sum(sum(f["errors"].values()) for f in functions.values())), "", "",
+            format_count(sum(f["cold_starts"] for f in functions.values())),
+            f"{sum(f['gb_seconds'] for f in functions.values()):,.4f}",
+        ))
+    return Table(
+        "Edge functions",
+        ("function", "invocations", "errors", "p50 ms", "p99 ms", "cold starts", "GB-s"),
+        "lrrrrrr",
+        tuple(rows),
+        tuple(notes),
+    )
+
+
+def _bill_table(bill: Mapping[str, Any]) -> Table:
+    transfer: Mapping[str, float] = bill["data_transfer"]
+    requests: Mapping[str, float] = bill["requests"]
+    regions = sorted(set(transfer) | set(requests),
+                     key=lambda r: (-(transfer.get(r, 0) + requests.get(r, 0)), r))
+    rows: list[tuple[Cell, ...]] = [
+        (region, format_usd(transfer.get(region, 0.0)), format_usd(requests.get(region, 0.0)),
+         format_usd(transfer.get(region, 0.0) + requests.get(region, 0.0)))
+        for region in regions
+    ]
+    rows += [
+        ("Lambda@Edge requests", "", "", format_usd(bill["function_requests"])),
+        ("Lambda@Edge compute (GB-s)", "", "", format_usd(bill["function_duration"])),
+        ("total", format_usd(sum(transfer.values())), format_usd(sum(requests.values())),
+         format_usd(bill["total"])),
+    ]
+    return Table(
+        "Estimated monthly bill at the same rate (CloudFront + Lambda@Edge, USD)",
+        ("price region", "data transfer", "requests", "total"),
+        "lrrr",
+        tuple(rows),
+        ("the run's traffic scaled to a month of 730 h, before tiering; free tier not deducted",),
+        wrap=frozenset({0}),
+    )
+
+
+# -- text --------------------------------------------------------------------------------------
+
+def render_summary(result: Mapping[str, Any]) -> str:
+    """The terminal summary of a run: overview lines, then every table, within `WIDTH`."""
+    labelled = overview(result)
+    label_width = max(len(label) for label, _ in labelled)
+    lines = [f"edgesim load: {result['settings']['target']}"]
+    for label, text in labelled:
+        lines += textwrap.wrap(text, WIDTH, initial_indent=f"{label:<{label_width}}  ",
+                               subsequent_indent=" " * (label_width + 2),
+                               break_on_hyphens=False)
+    for table in tables(result):
+        lines += ["", *render_table(table).splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def render_table(table: Table) -> str:
+    """A table as aligned text; columns in `table.wrap` wrap so the table fits `WIDTH`."""
+    widths = _widths(table)
+    lines = [table.title, _line(table.header, widths, table.align),
+             _line(tuple("-" * w for w in widths), widths, table.align)]
+    for row in table.rows:
+        cells = [_wrap(cell, width) for cell, width in zip(row, widths, strict=True)]
+        for i in range(max(map(len, cells))):
+            lines.append(_line(tuple(c[i] if i < len(c) else "" for c in cells), widths,
+                               table.align))
+    for note in table.notes:
+        lines += textwrap.wrap(f"({note})", WIDTH, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def _text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else ", ".join(cell)
+
+
+def _widths(table: Table) -> list[int]:
+    columns = list(zip(table.header, *table.rows, strict=True))
+    widths = [max(len(_text(cell)) for cell in column) for column in columns]
+    spare = WIDTH - sum(widths) - len(_GAP) * (len(widths) - 1)
+    if spare >= 0 or not table.wrap:
+        return widths
+    # Share what the fixed columns leave among the wrapping ones, never below their longest
+    # unbreakable piece (a word or a mix entry).
+    room = WIDTH - len(_GAP) * (len(widths) - 1) - sum(
+        w for i, w in enumerate(widths) if i not in table.wrap)
+    wanted = sum(widths[i] for i in table.wrap)
+    for i in sorted(table.wrap):
+        smallest = max(len(piece) for cell in columns[i] for piece in _pieces(cell))
+        widths[i] = min(widths[i], max(smallest, room * widths[i] // wanted))
+    return widths
+
+
+def _pieces(cell: Cell) -> Iterable[str]:
+    return cell.split() if isinstance(cell, str) else cell
+
+
+def _wrap(cell: Cell, width: int) -> list[str]:
+    if isinstance(cell, str):
+        return textwrap.wrap(cell, width, break_on_hyphens=False) or [""]
+    lines: list[str] = []
+    for entry in cell:
+        if lines and len(lines[-1]) + 2 + len(entry) <= width:
+            lines[-1] += ", " + entry
+        else:
+            lines.append(entry)
+    return lines or [""]
+
+
+def _line(cells: Sequence[str], widths: Sequence[int], align: str) -> str:
+    return _GAP.join(cell.rjust(w) if a == "r" else cell.ljust(w)
+                     for cell, w, a in zip(cells, widths, align, strict=True)).rstrip()

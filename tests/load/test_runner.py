@@ -1,0 +1,97 @@
+"""The runner against a real network in this process: its figures agree with the nodes' own
+counters, both arrival models run, direct mode picks the nearest PoP, workers merge."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.config import default_config_path
+from edge.load.arrivals import Bounds, ClosedModel, OpenModel
+from edge.load.runner import Plan, node_counters, pop_addresses, run_load
+from tests.world import TOKEN, World, free_node_port, start_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    world = await start_world(tmp_path / "logs")
+    try:
+        yield world
+    finally:
+        await world.close()
+
+
+def _plan(world: World, **kw: Any) -> Plan:
+    pops = pop_addresses(world.config)
+    return Plan(**{"target": pops[0].url, "pops": pops, "population": "world",
+                   "workload": "site", "seed": 7, **kw})
+
+
+async def _run(world: World, plan: Plan) -> dict[str, Any]:
+    return await run_load(plan, node_counters(world.config, TOKEN, world.origin_url))
+
+
+async def test_the_figures_are_the_nodes_own_counts_exactly(world: World) -> None:
+    origin_before = await world.origin_stats()
+    result = await _run(world, _plan(world, model=OpenModel(2000), bounds=Bounds(requests=300)))
+    origin_after = await world.origin_stats()
+    total = result["stats"]["total"]
+    pop = result["nodes"][world.pop]
+    assert total["requests"] == 300 == pop["requests"]
+    assert total["errors"] == 0
+    assert total["x_cache"].get("Hit", 0) == pop["results"].get("Hit", 0)
+    assert total["x_cache"].get("Miss", 0) == pop["results"].get("Miss", 0)
+    assert result["stats"]["by_pop"][world.pop]["requests"] == 300
+    assert result["origin"]["requests"] == origin_after["requests"] - origin_before["requests"]
+    assert result["origin"]["bytes"] == origin_after["bytes_sent"] - origin_before["bytes_sent"]
+    # What reached the origin came from the PoP's misses: through the regional cache when
+    # cacheable, straight from the PoP when not.
+    rec = result["nodes"][world.rec]
+    direct = pop["upstream_requests"] - rec["requests"]
+    assert result["origin"]["requests"] == rec["upstream_requests"] + direct > 0
+    assert sum(v["requests"] for v in result["viewers"]) == 300
+    assert result["settings"]["model"] == "open" and result["requested_rate"] == 2000
+    assert result["bill"]["total"] > 0
+    assert set(result["pops"]) == {world.pop}
+
+
+async def test_a_closed_model_sends_as_fast_as_answers_come(world: World) -> None:
+    result = await _run(world, _plan(world, model=ClosedModel(4), bounds=Bounds(requests=120)))
+    assert result["stats"]["total"]["requests"] == 120 == result["nodes"][world.pop]["requests"]
+    assert result["settings"]["users"] == 4 and result["requested_rate"] is None
+
+
+def _two_pops(data: dict[str, Any]) -> None:
+    with open(default_config_path(), "rb") as f:
+        default = {p["id"]: p for p in tomllib.load(f)["pops"]}
+    data["regional_caches"] = []
+    data["pops"] = [{**default[pop_id], "port": free_node_port()}
+                    for pop_id in ("IAD89-C1", "NRT57-C1")]
+    for pop in data["pops"]:
+        pop.pop("parent")
+
+
+async def test_direct_viewers_go_to_their_nearest_pop(tmp_path: Path) -> None:
+    world = await start_world(tmp_path / "logs", _two_pops, tiers=False)
+    try:
+        pops = pop_addresses(world.config)
+        for city, pop in (("Osaka", "NRT57-C1"), ("Boston", "IAD89-C1")):
+            plan = Plan(None, pops, OpenModel(1000), Bounds(requests=40),
+                        population=f"city:{city}", seed=1)
+            result = await _run(world, plan)
+            assert set(result["stats"]["by_pop"]) == {pop}
+            assert result["nodes"][pop]["requests"] == 40
+            assert result["settings"]["direct"] is True
+    finally:
+        await world.close()
+
+
+async def test_two_worker_processes_add_up(world: World) -> None:
+    result = await _run(world, _plan(world, model=OpenModel(1000), bounds=Bounds(requests=201),
+                                     workers=2))
+    assert result["stats"]["total"]["requests"] == 201 == result["nodes"][world.pop]["requests"]
+    assert sum(s["requests"] for _, s in result["stats"]["timeline"]) == 201
