@@ -191,6 +191,12 @@ def _plot(x: float, y: float, x_top: float, y_top: float) -> tuple[float, float]
 
 
 def _polyline(points: Sequence[tuple[float, float]], color: str, tooltip: str) -> str:
+    """A series as a line; a series of one point (a run of under a second) as a dot, which a
+    browser draws where it would draw a one-point line as nothing."""
+    if len(points) == 1:
+        (x, y), = points
+        return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}">'
+                f'<title>{_e(tooltip)}</title></circle>')
     coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     return (f'<polyline points="{coordinates}" fill="none" stroke="{color}" '
             f'stroke-width="2" stroke-linejoin="round"><title>{_e(tooltip)}</title></polyline>')
