@@ -31,6 +31,7 @@ import contextlib
 import functools
 import math
 import multiprocessing
+import os
 import random
 import signal
 import time
@@ -535,7 +536,7 @@ def _worker_process(plan: Plan, worker: int, conn: Connection) -> None:
             if message == "stop":
                 go.set()
 
-        loop.add_reader(conn.fileno(), readable)
+        _watch(loop, conn, readable)
         await go.wait()
         if stop.is_set():
             conn.send(("done", None))
@@ -547,6 +548,15 @@ def _worker_process(plan: Plan, worker: int, conn: Connection) -> None:
     with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(main())
     conn.close()
+
+
+def _watch(loop: asyncio.AbstractEventLoop, conn: Connection, callback: Callable[..., None],
+           *args: Any) -> None:
+    """`add_reader` on a worker pipe, the pipe left blocking: uvloop makes a watched descriptor
+    non-blocking, and a `Connection` reads or writes a message longer than the socket's buffer
+    (a worker's figures) in several calls, each of which must wait for the other end."""
+    loop.add_reader(conn.fileno(), callback, *args)
+    os.set_blocking(conn.fileno(), True)
 
 
 @contextlib.contextmanager
@@ -588,7 +598,7 @@ async def _in_processes(plan: Plan, on_tick: Callable[[Tally], None],
         messages.put_nowait((worker, kind, body))
 
     for w, (conn, _) in enumerate(pipes):
-        loop.add_reader(conn.fileno(), readable, w, conn)
+        _watch(loop, conn, readable, w, conn)
     results: dict[int, dict[str, Any]] = {}
     ready: set[int] = set()
     told_to_stop = False
