@@ -202,7 +202,7 @@ def _latency_table(kind: str, groups: Mapping[str, Tally], total: Tally,
 
     notes = ["errors: no response or a 5xx; status \"none\": no response"]
     if kind == "PoP" and NO_POP in groups:
-        notes.append(f'PoP "{NO_POP}": the requests that got no response')
+        notes.append(f'PoP "{NO_POP}": no response, or an answer without X-Amz-Cf-Pop')
     return Table(
         f"Requests and latency by {kind}",
         (kind, "requests", "req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms", "status"),
