@@ -15,7 +15,9 @@ from tests.world import free_node_port
 CITY = "X-Edgesim-Viewer-City"
 
 
-def world_with_front_door(path: Path) -> dict[str, int]:
+def world_with_front_door(path: Path, behaviors: str = "") -> dict[str, int]:
+    """A world of three PoPs (Ashburn, Tokyo, Sydney) behind a front door, on free ports, with
+    no simulated waiting; `behaviors` is TOML added before the PoPs. Returns the ports."""
     ports = {"origin": free_node_port(), "door": free_node_port(), "IAD89-C1": free_node_port(),
              "NRT57-C1": free_node_port(), "SYD62-C1": free_node_port()}
     pops = "".join(f"""
@@ -44,6 +46,7 @@ url = "http://127.0.0.1:{ports["origin"]}"
 [default_behavior]
 origin = "site"
 cache_policy = "CachingOptimized"
+{behaviors}
 {pops}""")
     return ports
 

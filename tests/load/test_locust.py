@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.test_cli_processes import EDGESIM, wait_for_banner
-from tests.world import free_node_port, free_port
+from tests.test_cli_world import world_with_front_door
+from tests.world import free_port
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("locust") is None,
@@ -33,41 +34,14 @@ IN_FLIGHT = USERS
 FAST = ["--think-min", "0", "--think-max", "0.02"]
 
 
-def _write_world(path: Path) -> dict[str, int]:
-    ports = {"origin": free_node_port(), "door": free_node_port()}
-    ports |= {pop_id: free_node_port() for pop_id, *_ in POPS}
-    pops = "".join(f"""
-[[pops]]
-id = "{pop_id}"
-city = "{city}"
-latitude = {lat}
-longitude = {lon}
-port = {ports[pop_id]}
-""" for pop_id, city, lat, lon in POPS)
-    path.write_text(f"""
-[distribution]
-id = "ETEST"
-domain_name = "dtest.cloudfront.net"
-[origin_server]
-port = {ports["origin"]}
-[front_door]
-port = {ports["door"]}
-[latency]
-time_scale = 0
-[[origins]]
-id = "site"
-url = "http://127.0.0.1:{ports["origin"]}"
-[default_behavior]
-origin = "site"
-cache_policy = "CachingOptimized"
+MEMBERS = """
 [[behaviors]]
 path_pattern = "/members/*"
 origin = "site"
 cache_policy = "CachingDisabled"
 [behaviors.functions.viewer-request]
 handler = "functions.members_jwt"
-{pops}""")
-    return ports
+"""
 
 
 class World:
@@ -93,7 +67,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     directory = tmp_path_factory.mktemp("locust-world")
-    ports = _write_world(directory / "world.toml")
+    ports = world_with_front_door(directory / "world.toml", MEMBERS)
     process = subprocess.Popen([*EDGESIM, "up", "--config", "world.toml"], cwd=directory,
                                text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
