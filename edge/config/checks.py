@@ -189,18 +189,20 @@ def reference(what: str, known: Mapping[str, Any]) -> Parse:
     return parse
 
 
-def name_list(limit: int) -> Parse:
-    """The `items` of key parameters: distinct names, at most `limit` (spec §2.3)."""
+def name_list(limit: int, noun: str = "name", *, article: str = "a",
+              non_empty: bool = False) -> Parse:
+    """Distinct names, at most `limit` (a CloudFront quota, spec §2.3): the `items` of key
+    parameters, key groups' keys, a behavior's key groups."""
 
     def parse(value: object, at: At) -> tuple[str, ...]:
-        if not isinstance(value, list):
-            raise at.wrong("array of names", value)
+        if not isinstance(value, list) or (non_empty and not value):
+            raise at.wrong(f"{'a non-empty ' if non_empty else ''}array of {noun}s", value)
         if len(value) > limit:
-            raise at.fail(f"at most {limit} names (CloudFront quota)", f"{len(value)} names")
+            raise at.fail(f"at most {limit} {noun}s (CloudFront quota)", f"{len(value)} {noun}s")
         names = tuple(string(v, at.item(i)) for i, v in enumerate(value))
         for i, name in enumerate(names):
             if name in names[:i]:
-                raise at.item(i).wrong("a name not already listed", name)
+                raise at.item(i).wrong(f"{article} {noun} not already listed", name)
         return names
 
     return parse

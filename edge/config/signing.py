@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edge.config.checks import At, array_of_tables, choices, string, table_fields
+from edge.config.checks import (
+    At,
+    Parse,
+    array_of_tables,
+    choices,
+    name_list,
+    string,
+    table_fields,
+)
 
 if TYPE_CHECKING:  # cryptography is imported only by a config that has keys
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -143,21 +151,9 @@ def key_groups(data: Mapping[str, Any], top: At, base: Path) -> dict[str, KeyGro
     return groups
 
 
-def _ids(limit: int) -> Any:
-    """Distinct names, from one to `limit` of them."""
-
-    def parse(value: object, at: At) -> tuple[str, ...]:
-        if not isinstance(value, list) or not value:
-            raise at.wrong("a non-empty array of ids", value)
-        if len(value) > limit:
-            raise at.fail(f"at most {limit} ids (CloudFront quota)", f"{len(value)} ids")
-        ids = tuple(string(v, at.item(i)) for i, v in enumerate(value))
-        for i, name in enumerate(ids):
-            if name in ids[:i]:
-                raise at.item(i).wrong("an id not already listed", name)
-        return ids
-
-    return parse
+def _ids(limit: int) -> Parse:
+    """Distinct ids, from one to `limit` of them."""
+    return name_list(limit, "id", article="an", non_empty=True)
 
 
 def trusted_key_groups(value: object, at: At, groups: Mapping[str, KeyGroup]) -> TrustedKeyGroups:
