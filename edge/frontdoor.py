@@ -29,7 +29,7 @@ from edge.geo.latency import LatencyModel
 from edge.geo.nearest import NearestTable
 from edge.http.forwarding import hop_by_hop
 from edge.http.message import X_FORWARDED_FOR
-from edge.node.location import TrustedProxies, ViewerResolver, city_override, world_database
+from edge.node.location import TrustedProxies, city_ip, city_override, world_database
 from edge.node.serve import admin_port, start_site
 
 __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
@@ -64,7 +64,6 @@ class FrontDoor:
         self._healthy: dict[str, bool] = {pop.id: True for pop in self._pops}
         self._latency = latency or LatencyModel()
         self._trusts = TrustedProxies(config.trusted_proxies).trusts
-        self._cities = ViewerResolver(config, self._pops[0])
         self._nearest = NearestTable(self._pops, lambda p: (p.latitude, p.longitude),
                                      model=self._latency)
         self._session: aiohttp.ClientSession | None = None
@@ -122,7 +121,7 @@ class FrontDoor:
         override = city_override(headers)
         if override is not None:
             city, headers = override
-            ip = self._cities.city_ip(city)
+            ip = city_ip(city)
             if ip is None:
                 return web.Response(status=400, text=f"No city {city!r} in the simulated world; "
                                     "try a name such as 'Tokyo' or 'Paris, FR'.\n")

@@ -30,6 +30,7 @@ __all__ = [
     "OVERRIDE_HEADER",
     "TrustedProxies",
     "ViewerResolver",
+    "city_ip",
     "city_override",
     "with_cloudfront_headers",
     "without_cloudfront_headers",
@@ -58,6 +59,15 @@ def world_database(geolite2: bool = False) -> GeoDatabase:
 def world_cities() -> Cities:
     """The city table, read on the first city override: half a second nobody else pays."""
     return Cities.load()
+
+
+def city_ip(query: str) -> str | None:
+    """An address in the city `query` names ("Tokyo", "Paris, FR", a GeoNames id), or None
+    when the simulated world has no such city: what a city override makes the viewer."""
+    text = unquote(query).strip().strip('"').strip()
+    cities = world_cities()
+    city = cities.get(int(text)) if text.isdigit() else cities.find(text)
+    return None if city is None else ip_for(city)
 
 
 def _covers(networks: tuple[IPNetwork, ...], block: IPNetwork) -> bool:
@@ -135,14 +145,6 @@ class ViewerResolver:
         if len(rtts) < _RTTS_KEPT:
             rtts[ip] = rtt
         return rtt
-
-    def city_ip(self, query: str) -> str | None:
-        """An address in the city `query` names ("Tokyo", "Paris, FR", a GeoNames id), or None
-        when the simulated world has no such city."""
-        text = unquote(query).strip().strip('"').strip()
-        cities = world_cities()
-        city = cities.get(int(text)) if text.isdigit() else cities.find(text)
-        return None if city is None else ip_for(city)
 
     def blocked(self, ip: str) -> bool:
         """Spec §6.4: the viewer's country is refused (an unknown one never is)."""

@@ -30,6 +30,7 @@ from edge.node.identity import BEHAVIOR_HINT, SHIELD_HINT, is_cloudfront_via, ne
 from edge.node.location import (
     OVERRIDE_COOKIE,
     OVERRIDE_HEADER,
+    city_ip,
     city_override,
     with_cloudfront_headers,
     without_cloudfront_headers,
@@ -195,7 +196,7 @@ def _seen_from_city(ctx: NodeContext, ex: Exchange) -> Reply | None:
         return None
     city, headers = override
     ex.head = ex.head._replace(headers=headers)
-    ip = ctx.viewers.city_ip(city)
+    ip = city_ip(city)
     if ip is None:
         ex.outcome = Outcome.ERROR
         return generated_error(
