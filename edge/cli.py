@@ -16,17 +16,18 @@ import urllib.request
 from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from edge.config import Config, ConfigError, Node, load_config, with_origin, with_pops
 from edge.runstate import TOKEN_FILE, NodeAddress, new_token, read_nodes, read_token, write_nodes
 from edge.runstate import clear as clear_state
 
 EXIT_CONFIG = 2
+T = TypeVar("T")
 
 
-def _run(coro: Coroutine[Any, Any, int | None]) -> int:
-    """Run on uvloop when it is installed (it is, on Linux and macOS)."""
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine on uvloop when it is installed (it is, on Linux and macOS)."""
     try:
         import uvloop
     except ImportError:
@@ -34,7 +35,11 @@ def _run(coro: Coroutine[Any, Any, int | None]) -> int:
     else:
         factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(coro) or 0
+        return runner.run(coro)
+
+
+def _run(coro: Coroutine[Any, Any, int | None]) -> int:
+    return run_async(coro) or 0
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -125,6 +125,7 @@ def _contradiction(args: argparse.Namespace) -> str | None:
 
 
 def load_command(args: argparse.Namespace) -> int:
+    from edge.cli import run_async
     from edge.config import load_config
     from edge.load.errors import LoadInputError
     from edge.load.runner import load_population, load_workload
@@ -143,7 +144,7 @@ def load_command(args: argparse.Namespace) -> int:
         load_population(plan.population)  # in this process too: mistakes before any send
         load_workload(plan.workload, plan.alpha)
         _check_target(plan)
-        result = _run(_load(plan, counters, quiet=args.quiet))
+        result = run_async(_load(plan, counters, quiet=args.quiet))
     except (LoadInputError, _Refused) as error:
         print(f"edgesim load: {error}", file=sys.stderr)
         return 1
@@ -263,17 +264,6 @@ def _check_target(plan: Plan) -> None:
     problems = [p for p in asyncio.run(all_of()) if p]
     if problems:
         raise _Refused("; ".join(problems))
-
-
-def _run(coro: Any) -> Any:
-    try:
-        import uvloop
-    except ImportError:
-        factory = None
-    else:
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(coro)
 
 
 async def _load(plan: Plan, counters: Counters, *, quiet: bool) -> dict[str, Any]:
