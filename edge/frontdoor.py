@@ -37,10 +37,10 @@ __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
 HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
 HEALTH_TIMEOUT = 0.8
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# The PoP never got the request: it refused the connection, did not accept it in time, or
-# closed it before answering. Worth another PoP.
-_UNREACHED = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
-              aiohttp.ConnectionTimeoutError)
+# The connection to the PoP failed before an answer: refused, not accepted in time, reset (a
+# pooled connection to a PoP that died) or closed. An idempotent request is sent to the next
+# PoP (the loop below tries one PoP for the others).
+_UNREACHED = aiohttp.ClientConnectionError
 
 
 @dataclass(slots=True)
