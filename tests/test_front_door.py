@@ -16,7 +16,7 @@ from aiohttp import web
 
 from edge.config import default_config_path
 from edge.frontdoor import FrontDoor
-from tests.world import World, free_node_port, start_world
+from tests.world import World, reserve_node_port, reserve_port, site, start_world
 
 CITY = "X-Edgesim-Viewer-City"
 POPS = ("IAD89-C1", "GRU3-C1", "FRA56-C1", "JNB50-C1", "NRT57-C1", "SYD62-C1")
@@ -26,7 +26,7 @@ def _six_pops(data: dict[str, Any]) -> None:
     with open(default_config_path(), "rb") as f:
         default = {p["id"]: p for p in tomllib.load(f)["pops"]}
     data["regional_caches"] = []
-    data["pops"] = [{**default[pop_id], "port": free_node_port()} for pop_id in POPS]
+    data["pops"] = [{**default[pop_id], "port": reserve_node_port()} for pop_id in POPS]
     for pop in data["pops"]:
         pop.pop("parent")  # no regional caches here: each PoP goes to the origin
 
@@ -50,8 +50,8 @@ async def door(tmp_path: Path) -> AsyncIterator[Door]:
     await front.start()
     runner = web.ServerRunner(web.Server(front.handle, access_log=None))
     await runner.setup()
-    port = free_node_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    port = reserve_port()
+    await site(runner, port).start()
     try:
         yield Door(world, front, f"http://127.0.0.1:{port}")
     finally:

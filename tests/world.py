@@ -37,13 +37,16 @@ TEST_POLICY = {
 
 
 def free_port() -> int:
+    """A port free now, for another process to bind. Between this and its bind any socket may
+    take it; servers in this process use `reserve_port` instead."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 def free_node_port() -> int:
-    """A free port with its admin port (1000 above) free too, as a node needs."""
+    """A free port with its admin port (1000 above) free too, as a node in another process
+    needs."""
     for _ in range(100):
         port = free_port()
         if port > 64535:
@@ -55,6 +58,58 @@ def free_node_port() -> int:
                 continue
         return port
     raise RuntimeError("no free pair of ports")
+
+
+# Ports reserved by this process: each socket stays bound and listening until `site` hands it
+# to its server, so no client's ephemeral port or later pick can take it in between.
+_RESERVED: dict[int, socket.socket] = {}
+
+
+def _reserve(port: int) -> socket.socket | None:
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen(128)
+    _RESERVED[sock.getsockname()[1]] = sock
+    return sock
+
+
+def reserve_port() -> int:
+    """A port held for a server this process will start on it with `site`."""
+    sock = _reserve(0)
+    assert sock is not None
+    return int(sock.getsockname()[1])
+
+
+def reserve_node_port() -> int:
+    """A reserved port with its admin port (1000 above) reserved too, as a node needs."""
+    for _ in range(100):
+        sock = _reserve(0)
+        assert sock is not None
+        port = int(sock.getsockname()[1])
+        if port <= 64535 and _reserve(port + 1000) is not None:
+            return port
+        _RESERVED.pop(port).close()
+    raise RuntimeError("no free pair of ports")
+
+
+def release_node_port(port: int) -> None:
+    """Give back a reserved node port that no server will use."""
+    for held in (port, port + 1000):
+        sock = _RESERVED.pop(held, None)
+        if sock is not None:
+            sock.close()
+
+
+def site(runner: web.BaseRunner, port: int) -> web.BaseSite:
+    """The site serving `runner` on `port`: on the reserved socket if there is one."""
+    sock = _RESERVED.pop(port, None)
+    if sock is None:
+        return web.TCPSite(runner, "127.0.0.1", port)
+    return web.SockSite(runner, sock)
 
 
 @dataclass
@@ -112,11 +167,11 @@ class World:
     async def stop_origin(self) -> None:
         await self.runners.pop("origin").cleanup()
 
-    async def start_origin(self) -> None:
-        runner = web.AppRunner(make_app(), access_log=None)
+    async def start_origin(self, content: Path | None = None) -> None:
+        """The sample origin on the world's origin port; `content` replaces its site folder."""
+        runner = web.AppRunner(make_app(content), access_log=None)
         await runner.setup()
-        port = int(self.origin_url.rsplit(":", 1)[1])
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await site(runner, int(self.origin_url.rsplit(":", 1)[1])).start()
         self.runners["origin"] = runner
 
     async def stop_node(self, node_id: str) -> None:
@@ -160,8 +215,8 @@ def world_config(
         {"path_pattern": "/api/echo/plain*", "origin": "site", "cache_policy": "CachingDisabled",
          "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]},
     ]
-    rec = {**data["regional_caches"][0], "port": free_node_port()}
-    pop = {**data["pops"][0], "port": free_node_port()}
+    rec = {**data["regional_caches"][0], "port": reserve_node_port()}
+    pop = {**data["pops"][0], "port": reserve_node_port()}
     data["regional_caches"] = [rec]
     data["pops"] = [pop]
     if not tiers:
@@ -169,25 +224,29 @@ def world_config(
         pop.pop("parent", None)
     if edit is not None:
         edit(data)
-    return parse_config(data, default_config_path())  # handler and key files are beside it
+    config = parse_config(data, default_config_path())  # handler and key files are beside it
+    for port in (rec["port"], pop["port"]):
+        if all(node.port != port for node in config.nodes.values()):
+            release_node_port(port)
+    return config
 
 
 async def start_world(
     log_dir: Path, edit: Callable[[dict[str, Any]], None] | None = None, tiers: bool = True,
     clock: Callable[[], float] | None = None, example_functions: bool = False,
 ) -> World:
-    origin_port = free_port()
+    origin_port = reserve_port()
     config = world_config(log_dir, origin_port, edit, tiers, example_functions)
     world = World(config, f"http://127.0.0.1:{origin_port}")
     await world.start_origin()
     for node in sorted(world.config.nodes.values(), key=lambda n: n.kind != "rec"):
         viewer = ViewerPort(world.config, node, clock) if clock else ViewerPort(world.config, node)
         await viewer.setup()
-        await web.TCPSite(viewer.runner, "127.0.0.1", node.port).start()
+        await site(viewer.runner, node.port).start()
         world.viewers[node.id] = viewer
         admin = web.AppRunner(admin_app(viewer, TOKEN), access_log=None)
         await admin.setup()
-        await web.TCPSite(admin, "127.0.0.1", node.port + 1000).start()
+        await site(admin, node.port + 1000).start()
         world.runners[f"admin:{node.id}"] = admin
     world.session = aiohttp.ClientSession(auto_decompress=False)
     return world

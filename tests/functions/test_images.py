@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from PIL import Image
 
 from edge.runtime.testing import custom_origin, invoke, origin_request_event, viewer_request_event
-from origin.app import PACKAGED_CONTENT, make_app
+from origin.app import PACKAGED_CONTENT
 from tests.functions.example_worlds import FUNCTIONS, example_world, handler
 from tests.world import World, free_port
 
@@ -184,10 +183,7 @@ async def test_bad_originals_get_a_clear_502_and_the_node_goes_on(
 async def serve_content(world: World, content: Path) -> None:
     """Restart the world's origin on the same port with another content folder."""
     await world.stop_origin()
-    runner = web.AppRunner(make_app(content), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", int(world.origin_url.rsplit(":", 1)[1])).start()
-    world.runners["origin"] = runner
+    await world.start_origin(content)
 
 
 @pytest.mark.parametrize(("query", "accept", "uri"), [

@@ -12,7 +12,7 @@ from aiohttp import web
 from edge.runtime.testing import invoke, origin_response_event
 from origin.app import make_app
 from tests.functions.example_worlds import FUNCTIONS, example_world, handler
-from tests.world import free_port
+from tests.world import reserve_port, site
 
 # `/t/*` (in place of the test world's own): the origin's knobs reach it, every query string
 # is in the cache key.
@@ -148,10 +148,10 @@ async def test_equivalent_query_strings_share_one_cached_object(tmp_path: Path) 
 
 
 async def test_origin_is_chosen_by_country_or_header(tmp_path: Path) -> None:
-    eu_port = free_port()
+    eu_port = reserve_port()
     eu_origin = web.AppRunner(make_app(), access_log=None)
     await eu_origin.setup()
-    await web.TCPSite(eu_origin, "127.0.0.1", eu_port).start()
+    await site(eu_origin, eu_port).start()
     # The function as a user would configure it: its European origin is the one on eu_port.
     source = (FUNCTIONS / "origin_by_country.py").read_text()
     configured = source.replace('"port": 8000', f'"port": {eu_port}')

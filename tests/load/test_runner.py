@@ -13,7 +13,7 @@ import pytest
 from edge.config import default_config_path
 from edge.load.arrivals import Bounds, ClosedModel, OpenModel
 from edge.load.runner import Plan, node_counters, pop_addresses, run_load
-from tests.world import TOKEN, World, free_node_port, start_world
+from tests.world import TOKEN, World, reserve_node_port, start_world
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def _two_pops(data: dict[str, Any]) -> None:
     with open(default_config_path(), "rb") as f:
         default = {p["id"]: p for p in tomllib.load(f)["pops"]}
     data["regional_caches"] = []
-    data["pops"] = [{**default[pop_id], "port": free_node_port()}
+    data["pops"] = [{**default[pop_id], "port": reserve_node_port()}
                     for pop_id in ("IAD89-C1", "NRT57-C1")]
     for pop in data["pops"]:
         pop.pop("parent")

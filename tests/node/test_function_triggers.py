@@ -10,7 +10,7 @@ from aiohttp import web
 
 from origin.app import make_app
 from tests.node.functions import function_world
-from tests.world import free_port
+from tests.world import reserve_port, site
 
 REWRITE_TO_ECHO = """
 def handler(event, context):
@@ -102,7 +102,7 @@ async def test_origin_request_response_is_generated_at_the_regional_cache_and_ca
 
 
 async def test_origin_request_can_send_the_request_to_another_origin(tmp_path: Path) -> None:
-    other_port = free_port()
+    other_port = reserve_port()
     source = f"""
     def handler(event, context):
         request = event["Records"][0]["cf"]["request"]
@@ -117,7 +117,7 @@ async def test_origin_request_can_send_the_request_to_another_origin(tmp_path: P
     """
     other = web.AppRunner(make_app(), access_log=None)
     await other.setup()
-    await web.TCPSite(other, "127.0.0.1", other_port).start()
+    await site(other, other_port).start()
     world = await function_world(tmp_path, {"origin-request": source}, tiers=False)
     try:
         response = await world.get("/t/elsewhere")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.node.functions import handler_file
-from tests.world import World, free_node_port, start_world
+from tests.world import World, reserve_node_port, start_world
 
 SHIELD = "REC-eu-central-1"
 ORIGIN_REQUEST = """
@@ -24,7 +24,7 @@ async def _shielded_world(tmp_path: Path) -> World:
     def edit(data: dict[str, Any]) -> None:
         data["regional_caches"].append({
             "id": SHIELD, "city": "Frankfurt", "latitude": 50.11, "longitude": 8.68,
-            "port": free_node_port()})
+            "port": reserve_node_port()})
         data["origins"][0]["origin_shield"] = SHIELD
         data["behaviors"][0]["functions"] = {"origin-request": {"handler": handler}}
 
