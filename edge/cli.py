@@ -1,5 +1,5 @@
-"""The `edgesim` command line: up, pop, node, front-door, origin, geo, invoke, invalidate,
-sign-url, sign-cookies, token.
+"""The `edgesim` command line: up, pop, node, front-door, control-plane, origin, geo, invoke,
+invalidate, sign-url, sign-cookies, token.
 
 Every command that reads a config reports a bad one as `file: key: expected ..., got ...` and
 exits with status 2; no command shows a traceback for a mistake a user can make.
@@ -13,13 +13,22 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from edge.config import Config, ConfigError, Node, load_config, with_origin, with_pops
-from edge.runstate import TOKEN_FILE, NodeAddress, new_token, read_nodes, read_token, write_nodes
+from edge.runstate import (
+    TOKEN_FILE,
+    NodeAddress,
+    new_token,
+    read_control,
+    read_nodes,
+    read_token,
+    write_control,
+    write_nodes,
+)
 from edge.runstate import clear as clear_state
 
 EXIT_CONFIG = 2
@@ -85,7 +94,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from edge.supervisor import Child, Supervisor, python_module
 
     config = _config(args)
-    new_token()
+    token = new_token()
     children: list[Child] = []
     if config.origin_server is not None:
         port = config.origin_server.port
@@ -116,10 +125,22 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"http://{config.host}:{port + 1000}/health",
             ((port, "the front door"), (port + 1000, "the front door's admin port")),
         ))
+    if config.control_plane is not None:  # last: it reads every node from its first second
+        port = config.control_plane.port
+        children.append(Child(
+            "control plane",
+            python_module("edge", "control-plane", "--token-file", str(TOKEN_FILE),
+                          *_config_args(args)),
+            f"http://{config.host}:{port}/api/health",
+            ((port, "the control plane"),),
+        ))
 
     def ready() -> None:
+        clear_state()  # what an earlier run that was killed may have left
         write_nodes(_addresses(config))
-        print(_banner(config), flush=True)
+        if config.control_plane is not None:
+            write_control(f"http://{config.host}:{config.control_plane.port}/")
+        print(_banner(config, token), flush=True)
 
     supervisor = Supervisor(config.host, children, lambda line: print(line, flush=True))
     try:
@@ -129,7 +150,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print("edgesim: stopped", flush=True)
 
 
-def _banner(config: Config) -> str:
+def _banner(config: Config, token: str) -> str:
     from edge.node.location import OVERRIDE_COOKIE, OVERRIDE_HEADER
     from edge.node.serve import admin_port
 
@@ -162,10 +183,18 @@ def _banner(config: Config) -> str:
         "",
         "Simulated latency: " + (f"real time x {latency.time_scale:g}" if latency.time_scale
                                  else "reported in Server-Timing, not waited for"),
-        f"Access logs: {config.log_dir}/<node>/   Admin API: http://{host}:"
+        f"Access logs: {config.log_dir}/<node>/   Node admin APIs: http://{host}:"
         f"{admin_port(pops[0])}/ and each node's port + 1000 (token in .edgesim/admin-token)",
-        "Press Ctrl-C to stop.",
     ]
+    if config.control_plane is not None:
+        plane = f"http://{host}:{config.control_plane.port}"
+        lines += [
+            "",
+            f"Dashboard: {plane}/#token={token}",
+            f"Admin API: {plane}/api/ (Authorization: Bearer <the token in "
+            ".edgesim/admin-token>)",
+        ]
+    lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
 
@@ -181,17 +210,21 @@ def cmd_node(args: argparse.Namespace) -> int:
     if node is None:
         raise ConfigError(config.source, "pops / regional_caches", f"a node with id {args.id!r}",
                           "none")
-    token = read_token(Path(args.token_file)) if args.token_file else new_token()
-    return _serve(config, node, token, echo_function_logs=args.function_logs)
+    return _serve(config, node, _token(args), echo_function_logs=args.function_logs,
+                  load_config=lambda: _config(args))
 
 
-def _serve(config: Config, node: Node, token: str, *, echo_function_logs: bool = False) -> int:
+def _serve(
+    config: Config, node: Node, token: str, *, echo_function_logs: bool = False,
+    load_config: Callable[[], Config] | None = None,
+) -> int:
     from edge.node.serve import PortInUse, serve_node
     from edge.supervisor import watch_parent
 
     async def main() -> int:
         server = asyncio.ensure_future(
-            serve_node(config, node, token, echo_function_logs=echo_function_logs))
+            serve_node(config, node, token, echo_function_logs=echo_function_logs,
+                       load_config=load_config))
         stop = asyncio.Event()
         watcher = asyncio.ensure_future(watch_parent(stop))
         try:
@@ -214,15 +247,36 @@ def _serve(config: Config, node: Node, token: str, *, echo_function_logs: bool =
 
 def cmd_front_door(args: argparse.Namespace) -> int:
     from edge.frontdoor import serve_front_door
-    from edge.node.serve import PortInUse
 
     config = _config(args)
     if config.front_door is None:
         raise ConfigError(config.source, "front_door", "a [front_door] table with its port",
                           "none")
-    token = read_token(Path(args.token_file)) if args.token_file else new_token()
+    return _serve_service(serve_front_door(config, _token(args)))
+
+
+def cmd_control_plane(args: argparse.Namespace) -> int:
+    from edge.control.serve import serve_control_plane
+
+    config = _config(args)
+    if config.control_plane is None:
+        raise ConfigError(config.source, "control_plane", "a [control_plane] table with its port",
+                          "none")
+    return _serve_service(
+        serve_control_plane(config, _token(args), lambda: _config(args), config.source))
+
+
+def _token(args: argparse.Namespace) -> str:
+    """The token `up` made (`--token-file`), or a new one for a process run on its own."""
+    return read_token(Path(args.token_file)) if args.token_file else new_token()
+
+
+def _serve_service(service: Coroutine[Any, Any, None]) -> int:
+    """Run the front door or the control plane until stopped; a busy port is one line."""
+    from edge.node.serve import PortInUse
+
     try:
-        _run(serve_front_door(config, token))
+        _run(service)
     except PortInUse as exc:
         print(f"edgesim: {exc}", file=sys.stderr)
         return 1
@@ -270,6 +324,12 @@ def cmd_invalidate(args: argparse.Namespace) -> int:
         print("edgesim: no running edge network found here (start one with `edgesim up`)",
               file=sys.stderr)
         return 1
+    plane = read_control()
+    if plane is not None:
+        try:
+            return _invalidate_through_control_plane(plane, token, args.paths)
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            pass  # not answering: ask each node ourselves
     failed = 0
     body = json.dumps({"paths": args.paths}).encode()
     for node in nodes:
@@ -284,6 +344,46 @@ def cmd_invalidate(args: argparse.Namespace) -> int:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             failed += 1
             print(f"{node.id:<20} FAILED: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+INVALIDATION_WAIT = 120.0  # seconds; the control plane gives up on a down node before this
+
+
+def _invalidate_through_control_plane(plane: str, token: str, paths: list[str]) -> int:
+    """One invalidation made by the control plane, which retries nodes that are down; waits
+    until it is over and prints each node's result. Raises URLError when the plane is down."""
+    import time
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(url: str, body: bytes | None = None) -> dict[str, Any]:
+        request = urllib.request.Request(url, data=body, headers=headers,
+                                         method="POST" if body else "GET")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    made = call(plane + "api/invalidations", json.dumps({"paths": paths}).encode())
+    print(f"edgesim: invalidation {made['id']} of {len(paths)} path(s)", file=sys.stderr)
+    deadline = time.monotonic() + INVALIDATION_WAIT
+    told: set[str] = set()
+    while True:
+        state = call(f"{plane}api/invalidations/{made['id']}")
+        if state["status"] != "InProgress" or time.monotonic() > deadline:
+            break
+        for node_id, progress in state["nodes"].items():
+            if progress["status"] == "InProgress" and progress["error"] and node_id not in told:
+                told.add(node_id)
+                print(f"edgesim: waiting for {node_id}: {progress['error']}", file=sys.stderr)
+        time.sleep(0.2)
+    failed = 0
+    for node_id, progress in state["nodes"].items():
+        if progress["status"] == "Completed":
+            print(f"{node_id:<20} removed {progress['removed']} object(s)")
+        else:
+            failed += 1
+            print(f"{node_id:<20} FAILED: {progress['error'] or progress['status']}",
+                  file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -437,6 +537,14 @@ def parser() -> argparse.ArgumentParser:
     door.add_argument("--token-file", metavar="FILE")
     with_world(door)
     door.set_defaults(func=cmd_front_door)
+
+    plane = sub.add_parser("control-plane", help="run the dashboard and admin API of the config "
+                           "(used by `up`)")
+    with_config(plane)
+    plane.add_argument("--origin", metavar="URL")
+    plane.add_argument("--token-file", metavar="FILE")
+    with_world(plane)
+    plane.set_defaults(func=cmd_control_plane)
 
     origin = sub.add_parser("origin", help="run the sample origin")
     origin.add_argument("--host", default="127.0.0.1")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -31,16 +30,19 @@ from edge.http.forwarding import hop_by_hop
 from edge.http.message import X_FORWARDED_FOR
 from edge.node.location import TrustedProxies, city_ip, city_override, world_database
 from edge.node.serve import admin_port, start_site
+from edge.runstate import is_token, presented_token
 
 __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
 
 HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
 HEALTH_TIMEOUT = 0.8
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# The connection to the PoP failed before an answer: refused, not accepted in time, reset (a
-# pooled connection to a PoP that died) or closed. An idempotent request is sent to the next
-# PoP (the loop below tries one PoP for the others).
-_UNREACHED = aiohttp.ClientConnectionError
+# A new connection to the PoP failed: refused or not accepted in time. The PoP is down.
+_REFUSED = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+# The connection broke before an answer: reset or closed. On a pooled keep-alive connection
+# that is most often the PoP closing an idle connection as the request went out, so the PoP
+# is tried once more (on a new connection) before it counts as down.
+_BROKEN = aiohttp.ClientConnectionError
 
 
 @dataclass(slots=True)
@@ -135,15 +137,27 @@ class FrontDoor:
             if name.lower() not in hop_by_hop(headers) and name.lower() != "x-forwarded-for")
         forwarded[X_FORWARDED_FOR] = chain  # its last hop is the viewer
         body = await request.read() if request.body_exists else None
-        retry = request.method in IDEMPOTENT
-        for pop in pops[:2] if retry else pops[:1]:
+        # An idempotent request may go out again: to the same PoP after a broken connection,
+        # to the next PoP once this one is down. Others are sent once.
+        attempts = [pops[0], *pops[:2]] if request.method in IDEMPOTENT else pops[:1]
+        down: set[str] = set()
+        broken: set[str] = set()
+        for pop in attempts:
+            if pop.id in down:
+                continue
             try:
                 return await self._forward(request, pop, forwarded, body)
-            except _UNREACHED:
-                self._healthy[pop.id] = False  # until its next health check says otherwise
-                self.stats.retries += 1
+            except _REFUSED:
+                down.add(pop.id)
+            except _BROKEN:
+                if pop.id in broken:
+                    down.add(pop.id)
+                broken.add(pop.id)
             except (aiohttp.ClientError, TimeoutError):
                 break  # the PoP took the request: sending it again could do it twice
+            self.stats.retries += 1
+            if pop.id in down:
+                self._healthy[pop.id] = False  # until its next health check passes
         self.stats.unrouted += 1
         return web.Response(status=502, text="The PoP for this viewer did not answer.\n")
 
@@ -212,8 +226,7 @@ def admin_app(door: FrontDoor, token: str) -> web.Application:
                                   "pops": door.healthy()})
 
     async def stats(request: web.Request) -> web.Response:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        if not is_token(presented_token(request.headers.get("Authorization", "")), token):
             return web.json_response({"error": "missing or wrong admin token"}, status=401)
         return web.json_response({"id": "front-door", **door.stats.as_dict(),
                                   "pops": door.healthy()})

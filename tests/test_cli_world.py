@@ -10,16 +10,28 @@ import urllib.request
 from pathlib import Path
 
 from tests.test_cli_processes import EDGESIM, children_of, fetch, wait_for_banner
-from tests.world import free_node_port
+from tests.world import free_node_port, free_port
 
 CITY = "X-Edgesim-Viewer-City"
 
 
-def world_with_front_door(path: Path, behaviors: str = "") -> dict[str, int]:
-    """A world of three PoPs (Ashburn, Tokyo, Sydney) behind a front door, on free ports, with
-    no simulated waiting; `behaviors` is TOML added before the PoPs. Returns the ports."""
-    ports = {"origin": free_node_port(), "door": free_node_port(), "IAD89-C1": free_node_port(),
-             "NRT57-C1": free_node_port(), "SYD62-C1": free_node_port()}
+POPS = (("IAD89-C1", "Ashburn", 39.04, -77.49), ("NRT57-C1", "Tokyo", 35.77, 140.39),
+        ("SYD62-C1", "Sydney", -33.95, 151.18))
+
+
+def world_ports(control_plane: bool = False) -> dict[str, int]:
+    """Free ports for the origin, the front door, the three PoPs (and the control plane)."""
+    ports = {name: free_node_port() for name in ("origin", "door", *(p[0] for p in POPS))}
+    if control_plane:
+        ports["control"] = free_port()
+    return ports
+
+
+def write_world(path: Path, ports: dict[str, int], behaviors: str = "",
+                cache_policy: str = "CachingOptimized") -> None:
+    """A world of three PoPs (Ashburn, Tokyo, Sydney) behind a front door on `ports` (and a
+    control plane when they name one), with no simulated waiting; `behaviors` is TOML added
+    before the PoPs."""
     pops = "".join(f"""
 [[pops]]
 id = "{pop_id}"
@@ -27,9 +39,8 @@ city = "{city}"
 latitude = {lat}
 longitude = {lon}
 port = {ports[pop_id]}
-""" for pop_id, city, lat, lon in (("IAD89-C1", "Ashburn", 39.04, -77.49),
-                                   ("NRT57-C1", "Tokyo", 35.77, 140.39),
-                                   ("SYD62-C1", "Sydney", -33.95, 151.18)))
+""" for pop_id, city, lat, lon in POPS)
+    control = f"[control_plane]\nport = {ports['control']}" if "control" in ports else ""
     path.write_text(f"""
 [distribution]
 id = "ETEST"
@@ -38,6 +49,7 @@ domain_name = "dtest.cloudfront.net"
 port = {ports["origin"]}
 [front_door]
 port = {ports["door"]}
+{control}
 [latency]
 time_scale = 0
 [[origins]]
@@ -45,9 +57,15 @@ id = "site"
 url = "http://127.0.0.1:{ports["origin"]}"
 [default_behavior]
 origin = "site"
-cache_policy = "CachingOptimized"
+cache_policy = "{cache_policy}"
 {behaviors}
 {pops}""")
+
+
+def world_with_front_door(path: Path, behaviors: str = "") -> dict[str, int]:
+    """`write_world` on free ports; returns the ports."""
+    ports = world_ports()
+    write_world(path, ports, behaviors)
     return ports
 
 

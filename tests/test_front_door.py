@@ -110,3 +110,20 @@ async def test_with_no_pop_answering_the_door_says_so(door: Door) -> None:
     response = await door.get("/index.html")
     assert response.status in (502, 503)
     assert time.monotonic() - started < 5
+
+
+async def test_admin_paths_through_the_door_reach_the_origin_not_an_admin_api(
+    door: Door,
+) -> None:
+    assert door.world.session is not None
+    auth = {"Authorization": "Bearer test-token"}
+    for path in ("/health", "/stats", "/recent", "/cache", "/metrics", "/api/stats",
+                 "/api/topology"):
+        async with door.world.session.get(door.url + path, headers=auth) as response:
+            assert response.status == 404, path  # the sample origin's answer
+            assert response.headers["X-Cache"] == "Error from cloudfront", path
+    for path in ("/invalidations", "/config", "/api/invalidations", "/api/config/reload"):
+        async with door.world.session.post(door.url + path, headers=auth,
+                                           json={"paths": ["/*"]}) as response:
+            assert response.status in (403, 404, 405), path
+            assert "X-Amz-Cf-Pop" in response.headers, path

@@ -6,6 +6,7 @@ boundary is skipped (DESIGN.md: tests may start the node applications in one pro
 
 from __future__ import annotations
 
+import copy
 import socket
 import tomllib
 from collections.abc import Callable
@@ -67,6 +68,9 @@ _RESERVED: dict[int, socket.socket] = {}
 
 def _reserve(port: int) -> socket.socket | None:
     sock = socket.socket()
+    # As asyncio's own sites: the connections it accepts inherit the option, so a server
+    # stopped with connections open can be started again on the port at once.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError:
@@ -116,6 +120,7 @@ def site(runner: web.BaseRunner, port: int) -> web.BaseSite:
 class World:
     config: Config
     origin_url: str
+    document: dict[str, Any]  # the config as a TOML document: edit it, then reload
     runners: dict[str, web.AppRunner] = field(default_factory=dict)  # origin, admin:<node id>
     viewers: dict[str, ViewerPort] = field(default_factory=dict)
     session: aiohttp.ClientSession | None = None
@@ -164,6 +169,17 @@ class World:
                 removed[node_id.removeprefix("admin:")] = (await r.json())["removed"]
         return removed
 
+    async def admin(self, node_id: str, method: str, path: str,
+                    **kw: Any) -> tuple[int, dict[str, Any]]:
+        """A call to a node's admin API with the token: (status, JSON body)."""
+        assert self.session is not None
+        port = self.config.nodes[node_id].port + 1000
+        async with self.session.request(
+            method, f"http://127.0.0.1:{port}{path}",
+            headers={"Authorization": f"Bearer {TOKEN}"}, **kw,
+        ) as r:
+            return r.status, await r.json()
+
     async def stop_origin(self) -> None:
         await self.runners.pop("origin").cleanup()
 
@@ -187,13 +203,13 @@ class World:
             await runner.cleanup()
 
 
-def world_config(
+def world_document(
     log_dir: Path, origin_port: int, edit: Callable[[dict[str, Any]], None] | None = None,
     tiers: bool = True, example_functions: bool = False,
-) -> Config:
-    """The default world, small: one regional cache and one PoP. Without `example_functions`
-    its behaviors lose the example functions and signed-URL checks of the sample site, which
-    the tests that are not about them would otherwise all pay for."""
+) -> dict[str, Any]:
+    """The default world's config document, small: one regional cache and one PoP. Without
+    `example_functions` its behaviors lose the example functions and signed-URL checks of the
+    sample site, which the tests that are not about them would otherwise all pay for."""
     with open(default_config_path(), "rb") as f:
         data = tomllib.load(f)
     if not example_functions:
@@ -224,11 +240,15 @@ def world_config(
         pop.pop("parent", None)
     if edit is not None:
         edit(data)
-    config = parse_config(data, default_config_path())  # handler and key files are beside it
+    kept = {node["port"] for node in [*data.get("pops", []), *data.get("regional_caches", [])]}
     for port in (rec["port"], pop["port"]):
-        if all(node.port != port for node in config.nodes.values()):
+        if port not in kept:
             release_node_port(port)
-    return config
+    return data
+
+
+def parse_document(data: dict[str, Any]) -> Config:
+    return parse_config(copy.deepcopy(data), default_config_path())  # handlers are beside it
 
 
 async def start_world(
@@ -236,15 +256,17 @@ async def start_world(
     clock: Callable[[], float] | None = None, example_functions: bool = False,
 ) -> World:
     origin_port = reserve_port()
-    config = world_config(log_dir, origin_port, edit, tiers, example_functions)
-    world = World(config, f"http://127.0.0.1:{origin_port}")
+    data = world_document(log_dir, origin_port, edit, tiers, example_functions)
+    world = World(parse_document(data), f"http://127.0.0.1:{origin_port}", data)
     await world.start_origin()
     for node in sorted(world.config.nodes.values(), key=lambda n: n.kind != "rec"):
         viewer = ViewerPort(world.config, node, clock) if clock else ViewerPort(world.config, node)
         await viewer.setup()
         await site(viewer.runner, node.port).start()
         world.viewers[node.id] = viewer
-        admin = web.AppRunner(admin_app(viewer, TOKEN), access_log=None)
+        # A reload reads `world.document` again, as a node reads its file again.
+        admin = web.AppRunner(admin_app(viewer, TOKEN, lambda: parse_document(world.document)),
+                              access_log=None)
         await admin.setup()
         await site(admin, node.port + 1000).start()
         world.runners[f"admin:{node.id}"] = admin

@@ -19,6 +19,7 @@ from edge.config.model import (
     CachePolicy,
     CacheSemanticsName,
     Config,
+    ControlPlane,
     CustomErrorResponse,
     Distribution,
     FrontDoor,
@@ -33,6 +34,7 @@ from edge.config.model import (
     OriginRequestPolicy,
     OriginServer,
 )
+from edge.config.reloading import topology_changes
 from edge.config.signing import KeyGroup, TrustedKeyGroups
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "CacheSemanticsName",
     "Config",
     "ConfigError",
+    "ControlPlane",
     "CustomErrorResponse",
     "Distribution",
     "FrontDoor",
@@ -61,6 +64,7 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
+    "topology_changes",
     "with_origin",
     "with_pops",
 ]

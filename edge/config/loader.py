@@ -5,7 +5,9 @@ An unknown key is an error (with the closest known key suggested), never silentl
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -41,6 +43,7 @@ from edge.config.model import (
     Behavior,
     CachePolicy,
     Config,
+    ControlPlane,
     CustomErrorResponse,
     Distribution,
     FrontDoor,
@@ -378,9 +381,15 @@ _TOP_LEVEL = (
     "distribution", "origins", "origin_groups", "cache_policies", "origin_request_policies",
     "behaviors", "default_behavior", "custom_error_responses", "pops", "regional_caches",
     "host", "origin_server", "log_dir", "edge_functions", "trusted_proxies", "front_door",
-    "latency", "geolite2", "public_keys", "key_groups",
+    "latency", "geolite2", "public_keys", "key_groups", "control_plane",
 )
 _REQUIRED = ("distribution", "origins", "default_behavior", "pops")
+
+
+def _version(data: Mapping[str, Any]) -> str:
+    """A digest of a parsed config document: the same for every node that read the same file."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def parse_config(data: dict[str, Any], source: str) -> Config:
@@ -443,15 +452,20 @@ def parse_config(data: dict[str, Any], source: str) -> Config:
         at = top.field("front_door")
         front_door = FrontDoor(**table_fields(data["front_door"], at, {"port": _viewer_port}))
         _unique(front_door.port, at.field("port"), ports, "a port")
+    control_plane = None
+    if "control_plane" in data:
+        control_plane = _control_plane(data["control_plane"], top.field("control_plane"), ports)
     return Config(
         distribution=distribution,
         nodes=nodes,
         origin_server=origin_server,
         front_door=front_door,
+        control_plane=control_plane,
         latency=_latency(data.get("latency", {}), top.field("latency")),
         **({"geolite2": _geolite2(data["geolite2"], top.field("geolite2"))}
            if "geolite2" in data else {}),
         source=source,
+        version=_version(data),
         **{k: string(data[k], top.field(k)) for k in ("host", "log_dir") if k in data},
         **({"trusted_proxies": _trusted_proxies(data["trusted_proxies"],
                                                 top.field("trusted_proxies"))}
@@ -468,6 +482,19 @@ def _viewer_port(value: object, at: At) -> int:
     if port > 65535 - 1000:
         raise at.wrong("a port up to 64535 (the admin API listens 1000 above)", port)
     return port
+
+
+def _control_plane(value: object, at: At, ports: dict[Any, str]) -> ControlPlane:
+    """One port of its own, clear of every other port and of the admin ports 1000 above the
+    nodes' and the front door's."""
+    control_plane = ControlPlane(**table_fields(value, at, {
+        "port": _port, "watch_config": boolean}))
+    port_at = at.field("port")
+    admin_ports = {port + 1000: f"the admin port of {key}" for port, key in ports.items()
+                   if not key.startswith("origin_server")}
+    _unique(control_plane.port, port_at, admin_ports, "a port")
+    _unique(control_plane.port, port_at, ports, "a port")
+    return control_plane
 
 
 def _geolite2(value: object, at: At) -> bool:
@@ -642,6 +669,8 @@ def with_origin(config: Config, url: str) -> Config:
     own = [(node.id, node.port) for node in config.nodes.values()]
     if config.front_door is not None:
         own.append(("front door", config.front_door.port))
+    if config.control_plane is not None:
+        own.append(("control plane", config.control_plane.port))
     for name, port in own:
         if parts.port == port and _is_local(parts.hostname or "", config.host):
             raise at.wrong(f"an address other than edgesim's own {name} (:{port})", url)

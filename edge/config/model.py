@@ -238,6 +238,18 @@ class FrontDoor:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlPlane:
+    """The dashboard and admin API for the whole network (`edgesim up` starts it last).
+
+    `watch_config`: the config file is checked every second and a change reloads every node,
+    as `POST /api/config/reload` does.
+    """
+
+    port: int = 8090
+    watch_config: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Latency:
     """How the simulated links delay requests (DESIGN.md, "Simulated viewers and latency").
 
@@ -269,10 +281,13 @@ class Config:
     # Peers whose X-Forwarded-For names the viewer: the front door, a PoP to its regional cache.
     trusted_proxies: tuple[IPNetwork, ...] = LOOPBACK
     front_door: FrontDoor | None = None
+    control_plane: ControlPlane | None = None
     latency: Latency = field(default_factory=Latency)
     # Real public addresses located by the GeoLite2 City extra too (simulated ones by ours).
     geolite2: bool = False
     source: str = "<default>"  # the file it came from, for messages
+    # What the file said, as a digest: nodes and the control plane compare it after a reload.
+    version: str = ""
 
     @property
     def pops(self) -> list[Node]:

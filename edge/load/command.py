@@ -144,7 +144,8 @@ def load_command(args: argparse.Namespace) -> int:
         load_population(plan.population)  # in this process too: mistakes before any send
         load_workload(plan.workload, plan.alpha)
         _check_target(plan)
-        result = run_async(_load(plan, counters, quiet=args.quiet))
+        result = run_async(_load(plan, counters, quiet=args.quiet,
+                                 to_control_plane=bool(counters.nodes)))
     except (LoadInputError, _Refused) as error:
         print(f"edgesim load: {error}", file=sys.stderr)
         return 1
@@ -266,8 +267,11 @@ def _check_target(plan: Plan) -> None:
         raise _Refused("; ".join(problems))
 
 
-async def _load(plan: Plan, counters: Counters, *, quiet: bool) -> dict[str, Any]:
-    """The run, with a live line on a terminal; Ctrl-C stops it with the figures so far."""
+async def _load(plan: Plan, counters: Counters, *, quiet: bool,
+                to_control_plane: bool) -> dict[str, Any]:
+    """The run, with a live line on a terminal; Ctrl-C stops it with the figures so far. A run
+    against the network `edgesim up` runs here shows on its dashboard too, when it has one."""
+    from edge.load.progress_feed import control_plane_feed, feed_progress
     from edge.load.runner import Progress, run_load
 
     loop = asyncio.get_running_loop()
@@ -276,10 +280,16 @@ async def _load(plan: Plan, counters: Counters, *, quiet: bool) -> dict[str, Any
     progress = Progress()
     show = not quiet and sys.stderr.isatty()
     printer = loop.create_task(_live(progress, plan)) if show else None
+    feed = control_plane_feed() if to_control_plane else None
+    finished = asyncio.Event()
+    feeder = loop.create_task(feed_progress(feed, plan, progress, finished)) if feed else None
     try:
         return await run_load(plan, counters, on_progress=progress.add, stop=stop)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
+        finished.set()
+        if feeder is not None:
+            await feeder  # its last word, "finished", within FEED_TIMEOUT
         if printer is not None:
             printer.cancel()
             sys.stderr.write("\r\x1b[K")

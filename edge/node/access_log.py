@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,6 +67,8 @@ class AccessLogRecord:
     sc_range_start: int | None = None
     sc_range_end: int | None = None
 
+
+RECENT_LINES = 256  # lines each node keeps for the admin API
 
 # Printable ASCII left as is; everything else (controls, space, tab, non-ASCII as UTF-8, and
 # " # % < > \ ^ ` { | }) becomes %XX, as in CloudFront's logs ("Mozilla/5.0%20(X11;%20...").
@@ -272,6 +275,17 @@ class AccessLog:
         self._second = -1
         self._date_and_time = ""
         self._lines: list[str] = []
+        # The last lines, for the admin API's recent requests: the lines are made anyway, so
+        # keeping them costs the request path one append.
+        self._recent: deque[str] = deque(maxlen=RECENT_LINES)
+        self.written = 0
+
+    def recent(self, after: int = 0) -> list[tuple[int, str]]:
+        """(sequence number, line) of the kept lines written after line number `after`; lines
+        are numbered from 1 in the order they were written."""
+        first = self.written - len(self._recent) + 1
+        skip = max(0, after + 1 - first)
+        return [(first + i, line) for i, line in enumerate(self._recent) if i >= skip]
 
     def write(self, record: AccessLogRecord) -> None:
         self.write_fields(record.time, _fields(record))
@@ -286,6 +300,8 @@ class AccessLog:
             self._lines = self._pending.setdefault(second // 3600, [])
         line = f"{self._date_and_time}\t{fields}\n"
         self._lines.append(line)
+        self._recent.append(line)
+        self.written += 1
         self._pending_chars += len(line)
         if self._pending_chars > _FLUSH_AT:
             self.flush()

@@ -118,6 +118,8 @@ class NodeContext:
         clock: Callable[[], float] = time.time,
         *,
         echo_function_logs: bool = False,
+        store: CacheStore | None = None,
+        functions: NodeFunctions | None = None,
     ) -> NodeContext:
         dist = config.distribution
         here = (node.latitude, node.longitude)
@@ -147,7 +149,7 @@ class NodeContext:
             node=node,
             semantics=semantics_named(dist.cache_semantics, dist.no_store_with_min_ttl),
             matcher=BehaviorMatcher(dist.behaviors),
-            store=CacheStore(node.cache_size, node.eviction),
+            store=CacheStore(node.cache_size, node.eviction) if store is None else store,
             upstream=upstream,
             access_log=access_log,
             clock=clock,
@@ -160,9 +162,21 @@ class NodeContext:
             layer="EDGE" if node.kind == "pop" else "REC",
             pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
             latency=config.latency,
-            functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock),
+            functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock)
+            if functions is None else functions,
             viewers=ViewerResolver(config, node),
         )
+
+    def reconfigured(self, config: Config, upstream: Upstream) -> NodeContext:
+        """This node under a reloaded config of the same topology: the same cache, counters,
+        access log and fetches being collapsed; the new config's rules, routes and functions.
+        Requests in flight finish on this context, so none sees half of each config."""
+        ctx = NodeContext.build(
+            config, config.nodes[self.node.id], upstream, self.access_log, self.clock,
+            store=self.store, functions=self.functions.reconfigured(config),
+        )
+        ctx.collapser, ctx.stats, ctx.background = self.collapser, self.stats, self.background
+        return ctx
 
     def error_caching_min_ttl(self, status: int) -> int | None:
         custom = self.config.distribution.custom_error_responses.get(status)
@@ -191,3 +205,13 @@ class NodeContext:
     def origin_route(self, behavior: Behavior) -> Route:
         """Dynamic requests go from the PoP straight to the origin (spec §4.4)."""
         return self.origin_routes[behavior.target_origin]
+
+
+class CurrentContext:
+    """The context a node's next request starts on: a config reload replaces it between two
+    requests, while those in flight keep the one they started on."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: NodeContext) -> None:
+        self.context = context

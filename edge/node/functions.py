@@ -14,7 +14,7 @@ import importlib.util
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -70,15 +70,53 @@ class NodeFunctions:
         self._error_log: FunctionLog | None = None
         self._distribution_id = dist.id
         self._watcher: asyncio.Task[None] | None = None
+        # After a config reload, requests still in flight on the old config invoke through
+        # the functions of the new one.
+        self._successor: NodeFunctions | None = None
 
     def start(self) -> None:
         """Start watching the handler files (in the running loop)."""
         if self._functions and self._watcher is None:
             self._watcher = asyncio.get_running_loop().create_task(self._watch())
 
+    def reconfigured(self, config: Config) -> NodeFunctions:
+        """The functions of `config` on this node, taking over from these.
+
+        A function the new config leaves unchanged keeps its warm environments; a changed one
+        becomes its next version, with the same log and meter, and the old version's
+        environments stop once their invocations in flight finish, as after a hot reload. A
+        removed function stops the same way.
+        """
+        new = NodeFunctions(config, self._node, echo=self._echo, clock=self._clock,
+                            out=self._out)
+        same_limits = new._limits == self._limits
+        if same_limits:
+            new._shared = self._shared
+        for name, deployed in self._deployed.items():
+            function = new._functions.get(name)
+            if function is not None and same_limits and _same(deployed.function, function):
+                new._functions[name] = deployed.function
+                new._deployed[name] = deployed
+                continue
+            if function is not None:
+                new._functions[name] = replace(
+                    function, version=str(int(deployed.function.version) + 1))
+                new._deploy(name, log=deployed.log).meter = deployed.meter
+            new._retire_later(deployed, self._in_flight, close_log=function is None)
+        new._error_log, self._error_log = self._error_log, None
+        new._retiring |= self._retiring
+        self._retiring = set()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self._deployed = {}
+        self._successor = new
+        return new
+
     async def invoke(self, function: EdgeFunction, event: dict[str, Any]) -> InvocationResult:
         """Run `event` through the deployed version of `function` (the latest, after reloads)."""
-        deployed = self._deployed.get(function.name) or self._deploy(function.name)
+        if self._successor is not None:
+            return await self._successor.invoke(function, event)
+        deployed = self._deployed.get(function.name) or self._deploy(function.name, function)
         key, in_flight = id(deployed), self._in_flight  # so that a reload can wait for them
         in_flight[key] = in_flight.get(key, 0) + 1
         try:
@@ -93,6 +131,9 @@ class NodeFunctions:
         self, function: EdgeFunction, request_id: str, error: FunctionError
     ) -> None:
         """The distribution's error log (`/aws/cloudfront/LambdaEdge/<DistributionId>`)."""
+        if self._successor is not None:
+            self._successor.record_error(function, request_id, error)
+            return
         if self._error_log is None:
             self._error_log = FunctionLog(self._dir / f"LambdaEdge.{self._distribution_id}.log")
         deployed = self._deployed.get(function.name)
@@ -120,6 +161,10 @@ class NodeFunctions:
             for name, d in self._deployed.items()
         }
 
+    def recent_log_lines(self) -> dict[str, Sequence[str]]:
+        """The last lines of each deployed function's log (the admin API's function logs)."""
+        return {name: d.log.recent for name, d in self._deployed.items() if d.log is not None}
+
     def flush(self) -> None:
         for deployed in self._deployed.values():
             if deployed.log is not None:
@@ -139,7 +184,13 @@ class NodeFunctions:
 
     # -- deployment and reload ---------------------------------------------------------------
 
-    def _deploy(self, name: str, log: FunctionLog | None = None) -> DeployedFunction:
+    def _deploy(
+        self, name: str, function: EdgeFunction | None = None, log: FunctionLog | None = None,
+    ) -> DeployedFunction:
+        """Deploy the config's function `name`; `function` stands in when the config no longer
+        has it (a request begun before a reload removed it)."""
+        if name not in self._functions and function is not None:
+            self._functions[name] = function
         function = self._functions[name]
         if log is None:
             path = self._dir / log_file_name(name)
@@ -182,20 +233,31 @@ class NodeFunctions:
         if old is not None:
             new = self._deploy(name, log=old.log)
             new.meter = old.meter  # one function, one meter across its versions
-            task = asyncio.get_running_loop().create_task(self._retire(old))
-            self._retiring.add(task)
-            task.add_done_callback(self._retiring.discard)
+            self._retire_later(old, self._in_flight)
         self._say(f"{name}: reloaded, version {function.version} serves new requests")
 
-    async def _retire(self, old: DeployedFunction) -> None:
-        """Let the old version finish its invocations in flight, then stop its environments."""
-        deadline = time.monotonic() + RETIRE_TIMEOUT
-        while id(old) in self._in_flight and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        await old.pool.close()
+    def _retire_later(
+        self, old: DeployedFunction, in_flight: dict[int, int], close_log: bool = False,
+    ) -> None:
+        task = asyncio.get_running_loop().create_task(_retire(old, in_flight, close_log))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
 
     def _say(self, message: str) -> None:
         print(f"edgesim: {self._node.id}: {message}", file=sys.stderr, flush=True)
+
+
+async def _retire(old: DeployedFunction, in_flight: dict[int, int], close_log: bool) -> None:
+    """Let an old version finish its invocations in flight, then stop its environments."""
+    deadline = time.monotonic() + RETIRE_TIMEOUT
+    while id(old) in in_flight and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await (old.close() if close_log else old.pool.close())
+
+
+def _same(deployed: EdgeFunction, configured: EdgeFunction) -> bool:
+    """Whether a reloaded config leaves a deployed function as it is (its version aside)."""
+    return replace(deployed, version=configured.version) == configured
 
 
 def _source(function: EdgeFunction) -> Path | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import signal
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -35,11 +36,13 @@ async def start_site(runner: web.BaseRunner, host: str, port: int, what: str) ->
 
 
 async def serve_node(
-    config: Config, node: Node, token: str, *, echo_function_logs: bool = False
+    config: Config, node: Node, token: str, *, echo_function_logs: bool = False,
+    load_config: Callable[[], Config] | None = None,
 ) -> None:
+    """`load_config` reads the config again for a reload (see `admin_app`)."""
     viewer = ViewerPort(config, node, shutdown_timeout=5.0,
                         echo_function_logs=echo_function_logs)
-    admin_runner = web.AppRunner(admin_app(viewer, token), handle_signals=False,
+    admin_runner = web.AppRunner(admin_app(viewer, token, load_config), handle_signals=False,
                                  access_log=None)
     await viewer.setup()
     await admin_runner.setup()

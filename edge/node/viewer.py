@@ -22,7 +22,7 @@ from edge.http.message import COOKIE, HOST, USER_AGENT, X_FORWARDED_FOR, Request
 from edge.http.signed_requests import check_signed_request
 from edge.node.access_log import AccessLogRecord, hit_fields
 from edge.node.cache_flow import CacheMiss, answer_from_cache, fetch_for_cache
-from edge.node.context import NodeContext
+from edge.node.context import CurrentContext, NodeContext
 from edge.node.dynamic import serve_dynamic
 from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
@@ -442,7 +442,8 @@ def _body_size(reply: Reply) -> int:
     return reply.stream.content_length or len(reply.prefix)
 
 
-async def handle(ctx: NodeContext, request: web.BaseRequest) -> web.StreamResponse:
+async def handle(current: CurrentContext, request: web.BaseRequest) -> web.StreamResponse:
+    ctx = current.context
     ex = start_exchange(ctx, request)
     answer = route(ctx, ex, request)
     reply = answer if isinstance(answer, Reply) else await answer

@@ -8,6 +8,7 @@ file is named after the function's log group, `/aws/lambda/us-east-1.<name>` (sp
 from __future__ import annotations
 
 import time
+from collections import deque
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 _FLUSH_AT = 64 * 1024  # characters buffered before a write without waiting for flush()
+RECENT_LINES = 200  # a function log's last lines, kept for the admin API
 
 
 class Report(NamedTuple):
@@ -104,10 +106,12 @@ class FunctionLog:
         self._file: TextIO = path.open("a", encoding="utf-8", newline="\n")
         self._pending: list[str] = []
         self._pending_chars = 0
+        self.recent: deque[str] = deque(maxlen=RECENT_LINES)  # for the admin API
 
     def write(self, text: str) -> None:
         if self._file.closed:
             raise ValueError("function log is closed")
+        self.recent.extend(text.splitlines())
         self._pending.append(text)
         self._pending_chars += len(text)
         if self._pending_chars > _FLUSH_AT:
