@@ -176,6 +176,7 @@ class LiveView:
             "upstream_requests": stats.get("upstream_requests", 0),
             "results": stats.get("results", {}),
             "cache": stats.get("cache"),
+            "config_version": stats.get("config_version"),
             "req_s": state.req_s,
             "bytes_s": state.bytes_s,
             **_window_figures(list(state.window)),

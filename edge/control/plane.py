@@ -76,6 +76,7 @@ class Plane:
             "recent": recent,
             "functions": self.live.functions(),
             "load": self.load,
+            "config": self.reloader.describe(),
             "invalidations": [i.as_dict() for i in
                               self.invalidations.newest(SNAPSHOT_INVALIDATIONS)],
         }

@@ -84,12 +84,19 @@ class ConfigReloader:
             return f"not applied: no answer ({exc})"
         if answer.status == 200:
             return "applied"
-        if answer.status == 404:
-            return "not applied: this node cannot reload its config (404)"
         return f"not applied: {answer.error}"
 
     def _done(self, outcome: Reload, result: str, error: str | None) -> Reload:
+        """Remember the outcome for the API, and say it where `edgesim up` runs."""
         self.last = {"time": self._clock(), "result": result, "error": error}
+        where = self.source or "the config"
+        if result == "applied":
+            said = f"{where} reloaded on every node (version {self.config.version})"
+        elif result == "partly applied":
+            said = f"{where} reloaded, but {error}"
+        else:
+            said = f"{where} not reloaded, the network keeps the config it had: {error}"
+        print(f"edgesim: {said}", flush=True)
         return outcome
 
     async def watch(self) -> None:

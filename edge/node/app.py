@@ -158,6 +158,7 @@ def admin_app(
         store = ctx.store
         return web.json_response({
             "id": ctx.node.id,
+            "config_version": ctx.config.version,
             **ctx.stats.as_dict(),
             "cache": {"objects": store.count, "bytes": store.size_bytes,
                       "max_bytes": store.max_bytes, "evictions": store.evictions},

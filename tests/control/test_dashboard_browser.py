@@ -34,8 +34,6 @@ from tests.browser import MISSING, chromium
 from tests.world import (
     TOKEN,
     World,
-    free_node_port,
-    free_port,
     reserve_node_port,
     reserve_port,
     site,
@@ -61,10 +59,7 @@ class Network:
         self.door_port = reserve_port()
         self.world: World = self.run(start_world(root / "logs", self._edit,
                                                  example_functions=True))
-        # The servers that stop and start again get ports that are free, not reserved: they
-        # then bind as aiohttp's sites do, with SO_REUSEADDR, and so can bind again over the
-        # connections their stop left in TIME_WAIT. (Picked once the world holds its own.)
-        self.control_port = free_port()
+        self.control_port = reserve_port()
         self.door = FrontDoor(self.world.config)
         self._door_runner = self.run(self._start_door())
         self._control: web.AppRunner | None = None
@@ -87,8 +82,7 @@ class Network:
         recs = {rec["id"]: rec for rec in default["regional_caches"]}
         pops = {pop["id"]: pop for pop in default["pops"]}
         data["regional_caches"] = [{**recs[REC], "port": reserve_node_port()}]
-        data["pops"] = [{**pops[pop_id], "port": free_node_port() if pop_id == STOPPED
-                         else reserve_node_port()} for pop_id in POPS]  # as the control plane's
+        data["pops"] = [{**pops[pop_id], "port": reserve_node_port()} for pop_id in POPS]
         for pop in data["pops"]:
             if pop["parent"] != REC:
                 pop.pop("parent")
@@ -242,6 +236,17 @@ def test_a_request_through_the_front_door_shows_within_two_seconds(
 
     assert cells[1:6] == ["Sydney, AU", "SYD62-C1", "GET", f"/index.html?{probe}", "200"]
     assert cells[6] == headers["X-Cache"]
+
+
+def test_the_configuration_panel_reloads_and_says_how_it_went(
+    dashboard: Chrome, network: Network
+) -> None:
+    version = network.world.config.version
+    until(dashboard, lambda d: version in d.find_element(By.ID, "config-view").text)
+    dashboard.find_element(By.ID, "config-reload").click()
+    until(dashboard, lambda d: d.find_element(By.ID, "config-message").text
+          == f"applied: version {version}")
+    until(dashboard, lambda d: "applied at" in d.find_element(By.ID, "config-view").text)
 
 
 def test_browsing_as_tokyo_sends_this_browser_to_a_tokyo_pop(

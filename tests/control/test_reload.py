@@ -51,6 +51,11 @@ async def test_a_valid_file_is_applied_on_every_node(world: World, plane: PlaneS
     assert after["config_version"] == body["config_version"]
     assert after["last_reload"]["result"] == "applied" and after["last_reload"]["error"] is None
 
+    async def stats_show_the_new_version() -> bool:
+        nodes = (await plane.get("/api/stats"))["nodes"].values()
+        return {n["config_version"] for n in nodes} == {body["config_version"]}
+    await eventually(stats_show_the_new_version)
+
 
 async def test_an_invalid_file_changes_nothing_and_says_why(world: World,
                                                             plane: PlaneServer) -> None:

@@ -254,6 +254,7 @@ function applySnapshot(snapshot) {
   addRecent(snapshot.recent ?? []);
   renderFunctions(snapshot.functions?.functions ?? snapshot.functions ?? {});
   renderLoad(snapshot.load);
+  renderConfig(snapshot.config);
   renderInvalidations(snapshot.invalidations ?? []);
   $("updated").textContent = clock(snapshot.time);
 }
@@ -621,6 +622,37 @@ function renderLoad(load) {
       figure("Hit ratio", percent(load.hit_ratio))));
 }
 
+// -- the configuration ----------------------------------------------------------------------
+
+/** The file the network runs, and how its last reload went (an edit of a watched file, or
+ * "Reload now"). */
+function renderConfig(config) {
+  if (!config) return;
+  const last = config.last_reload;
+  const term = (name, value, className) =>
+    el("div", {}, el("dt", { text: name }), el("dd", { class: className, text: value }));
+  $("config-view").replaceChildren(
+    term("File", config.source ?? "the built-in default world"),
+    term("Version", config.config_version),
+    term("Watched", config.watching ? "yes: a saved edit reloads it" : "no"),
+    term("Last reload", last ? `${last.result} at ${clock(last.time)}` : "none yet",
+      last && last.result !== "applied" ? "bad" : ""),
+    last?.error ? term("Why", last.error, "bad") : null);
+}
+
+async function reloadConfig() {
+  const message = $("config-message");
+  message.className = "message";
+  message.textContent = "reloading…";
+  try {
+    const done = await api("/api/config/reload", { method: "POST" });
+    message.textContent = `applied: version ${done.config_version}`;
+  } catch (error) {
+    message.className = "message bad";
+    message.textContent = error.body?.error ?? error.message;
+  }
+}
+
 // -- invalidations --------------------------------------------------------------------------
 
 function createdTime(invalidation) {
@@ -919,6 +951,7 @@ function init() {
   $("invalidation-form").addEventListener("submit", submitInvalidation);
   $("cache-form").addEventListener("submit", inspectCache);
   $("cache-node").addEventListener("change", inspectCache);
+  $("config-reload").addEventListener("click", reloadConfig);
   loadLand();
   showViewerCity();
   renderRecent();
