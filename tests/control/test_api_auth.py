@@ -49,7 +49,7 @@ async def test_the_event_stream_takes_the_token_as_a_query_parameter(plane: Plan
     refused, _ = await plane.call("GET", "/api/stats?token=test-token", token=None)
     assert refused == 401
     async for snapshot in plane.snapshots():
-        assert set(snapshot) == {"time", "stats", "recent", "functions", "load",
+        assert set(snapshot) == {"time", "stats", "recent", "functions", "load", "config",
                                  "invalidations"}
         break
 
