@@ -246,7 +246,9 @@ def test_the_configuration_panel_reloads_and_says_how_it_went(
     dashboard.find_element(By.ID, "config-reload").click()
     until(dashboard, lambda d: d.find_element(By.ID, "config-message").text
           == f"applied: version {version}")
-    until(dashboard, lambda d: "applied at" in d.find_element(By.ID, "config-view").text)
+    shown = until(dashboard, lambda d: (text := d.find_element(By.ID, "config-view").text)
+                  and "applied at" in text and text)
+    assert "null" not in shown and "Why" not in shown  # no error to explain
 
 
 def test_browsing_as_tokyo_sends_this_browser_to_a_tokyo_pop(

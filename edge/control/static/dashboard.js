@@ -631,13 +631,15 @@ function renderConfig(config) {
   const last = config.last_reload;
   const term = (name, value, className) =>
     el("div", {}, el("dt", { text: name }), el("dd", { class: className, text: value }));
-  $("config-view").replaceChildren(
+  const terms = [
     term("File", config.source ?? "the built-in default world"),
     term("Version", config.config_version),
     term("Watched", config.watching ? "yes: a saved edit reloads it" : "no"),
     term("Last reload", last ? `${last.result} at ${clock(last.time)}` : "none yet",
       last && last.result !== "applied" ? "bad" : ""),
-    last?.error ? term("Why", last.error, "bad") : null);
+  ];
+  if (last?.error) terms.push(term("Why", last.error, "bad"));
+  $("config-view").replaceChildren(...terms);
 }
 
 async function reloadConfig() {
