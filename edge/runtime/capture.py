@@ -96,8 +96,15 @@ _HANDLER.setFormatter(_LambdaFormatter())
 def install() -> None:
     """Route this process's stdout, stderr and root logger through `current`.
 
-    Cheap when already done, and redone if something (a test runner) swapped the streams back.
+    Cheap when already done (it runs on every inline invocation), and redone if something (a
+    test runner) swapped the streams back.
     """
+    if (
+        type(sys.stdout) is _Router
+        and type(sys.stderr) is _Router
+        and _HANDLER in logging.root.handlers
+    ):
+        return
     if not isinstance(sys.stdout, _Router):
         sys.stdout = _Router(sys.stdout)
     if not isinstance(sys.stderr, _Router):

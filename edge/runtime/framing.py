@@ -5,7 +5,8 @@ that would fail there fails here too, and the node never loads anything but JSON
 (marshal, like pickle, is not safe against data built to attack it). What the node sends is
 `marshal`: the node's own values (the event is JSON-shaped already), read by a worker that trusts
 the node, at a fraction of JSON's cost on both sides. Inline mode uses the same two conversions
-without the wire: `copy` for the event it hands the handler, `dumps` to check what comes back.
+without the wire: `copy_event` for the event it hands the handler (a fast path for the events
+the node builds, in front of `copy`), `dumps` to check what comes back.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import json
 import marshal
 from _json import encode_basestring, make_encoder
 from collections.abc import Iterator
+from json.scanner import make_scanner
 from typing import Any
 
 __all__ = [
     "HEADER_SIZE",
     "copy",
+    "copy_event",
     "dumps",
     "pack",
     "pack_for_worker",
@@ -29,6 +32,7 @@ __all__ = [
 HEADER_SIZE = 4
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _loads = json.JSONDecoder().decode
+_scan = make_scanner(json.JSONDecoder())  # the C scanner `_loads` runs after a regex
 
 
 def _refuse(value: Any) -> Any:
@@ -61,9 +65,18 @@ def unpack(buffer: bytearray) -> Iterator[Any]:
         end = HEADER_SIZE + int.from_bytes(buffer[:HEADER_SIZE], "big")
         if len(buffer) < end:
             return
-        message = _loads(buffer[HEADER_SIZE:end].decode())
+        message = _load(buffer[HEADER_SIZE:end].decode())
         del buffer[:end]
         yield message
+
+
+def _load(text: str) -> Any:
+    """`json.loads`, straight to the scanner for the compact JSON a worker sends."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:  # leading whitespace, or not JSON: the decoder says which
+        return _loads(text)
+    return value if end == len(text) else _loads(text)
 
 
 def copy(value: Any) -> Any:
@@ -76,6 +89,75 @@ def copy(value: Any) -> Any:
         return marshal.loads(marshal.dumps(value))
     except ValueError:
         return _loads(dumps(value))
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+class _NotAnEvent(Exception):
+    """The value is not shaped as the node builds events: `copy` takes it whole."""
+
+
+def copy_event(event: Any) -> Any:
+    """What `copy` gives, sooner for an event shaped as the node builds it.
+
+    Strings are immutable, so only the containers need copying: headers entry by entry (the
+    bulk of an event), the flat dicts with `dict.copy`. Anything else nested (a body, an origin)
+    goes through `marshal`; an event of another shape, or with a value `marshal` refuses, is
+    copied whole by `copy`.
+    """
+    try:
+        if type(event) is not dict or len(event) != 1:
+            raise _NotAnEvent
+        records = event["Records"]
+        if type(records) is not list or len(records) != 1:
+            raise _NotAnEvent
+        record = records[0]
+        if type(record) is not dict or len(record) != 1 or type(record.get("cf")) is not dict:
+            raise _NotAnEvent
+        copied = {part: _copy_fields(fields) for part, fields in record["cf"].items()}
+    except (_NotAnEvent, KeyError, ValueError):
+        return copy(event)
+    return {"Records": [{"cf": copied}]}
+
+
+def _copy_fields(fields: Any) -> dict[str, Any]:
+    if type(fields) is not dict:
+        raise _NotAnEvent
+    copied = fields.copy()
+    for name, value in copied.items():
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if name == "headers":
+            copied[name] = _copy_headers(value)
+        elif kind is dict or kind is list:
+            copied[name] = marshal.loads(marshal.dumps(value))  # ValueError: not plain
+        else:
+            raise _NotAnEvent
+    return copied
+
+
+def _copy_headers(headers: Any) -> dict[str, list[dict[str, str]]]:
+    """`{name: [{key, value}]}` with plain strings; any other shape raises `_NotAnEvent`."""
+    if type(headers) is not dict:
+        raise _NotAnEvent
+    copied = {}
+    for name, entries in headers.items():
+        if type(entries) is not list:
+            raise _NotAnEvent
+        fresh = []
+        for entry in entries:
+            if (
+                type(entry) is not dict
+                or len(entry) != 2
+                or type(entry.get("key")) is not str
+                or type(entry.get("value")) is not str
+            ):
+                raise _NotAnEvent
+            fresh.append(entry.copy())
+        copied[name] = fresh
+    return copied
 
 
 def pack_for_worker(message: Any) -> bytes:

@@ -69,13 +69,33 @@ def header_key(name: str) -> str:
     return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
 
 
+# Header names as they arrive → (event name, key), or None for a disallowed one: every event
+# is built from them, and a node sees the same few names again and again.
+_EVENT_NAMES: dict[str, tuple[str, str] | None] = {}
+_EVENT_NAMES_KEPT = 4096  # names made up per request cannot grow the table without end
+
+
+def _event_name(name: str) -> tuple[str, str] | None:
+    lower = name.lower()
+    # The key a plain str: a multidict's names are `istr`, which `marshal` cannot copy.
+    facts = None if is_disallowed(lower) else (lower, str(name))
+    if len(_EVENT_NAMES) < _EVENT_NAMES_KEPT:
+        _EVENT_NAMES[str(name)] = facts
+    return facts
+
+
 def cf_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, list[dict[str, str]]]:
     """Headers in an event's shape, in arrival order, without the ones functions never see."""
     headers: dict[str, list[dict[str, str]]] = {}
+    names = _EVENT_NAMES
     for name, value in pairs:
-        lower = name.lower()
-        if not is_disallowed(lower):
-            # A plain str: a multidict's names are `istr`, which `marshal` cannot copy.
-            headers.setdefault(lower, []).append({"key": str(name), "value": value})
+        facts = names[name] if name in names else _event_name(name)
+        if facts is not None:
+            lower, key = facts
+            entries = headers.get(lower)
+            if entries is None:
+                headers[lower] = [{"key": key, "value": value}]
+            else:
+                entries.append({"key": key, "value": value})
     return headers
 

@@ -80,7 +80,7 @@ class InlinePool:
             log_stream_name=self._log_stream_name,
             deadline=time.monotonic() + function.timeout,
         )
-        copy = framing.copy(event)
+        copy = framing.copy_event(event)
         capture.install()
         token = capture.current.set(output)
         started = time.perf_counter()
@@ -147,6 +147,7 @@ class InlinePool:
 
     def __repr__(self) -> str:
         return f"<InlinePool {self.function.name}>"
+
 
 
 def _marshal_error(value: Any) -> str | None:

@@ -1,7 +1,8 @@
 """A function's log in Lambda's format: START, the handler's output, END, REPORT.
 
 Lines are formatted by pure functions, each as one f-string (they run on every invocation);
-`FunctionLog` buffers them like the access log does, so the request path does no file I/O. The
+`FunctionLog` buffers them like the access log does, so the request path does no file I/O, and
+keeps the last invocations' text whole, split into lines only when the admin API asks. The
 file is named after the function's log group, `/aws/lambda/us-east-1.<name>` (spec §2.4).
 """
 
@@ -106,12 +107,20 @@ class FunctionLog:
         self._file: TextIO = path.open("a", encoding="utf-8", newline="\n")
         self._pending: list[str] = []
         self._pending_chars = 0
-        self.recent: deque[str] = deque(maxlen=RECENT_LINES)  # for the admin API
+        # The last RECENT_LINES non-empty writes hold at least the last RECENT_LINES lines.
+        self._recent_texts: deque[str] = deque(maxlen=RECENT_LINES)
+
+    @property
+    def recent(self) -> list[str]:
+        """The log's last lines (at most RECENT_LINES), for the admin API."""
+        lines = [line for text in self._recent_texts for line in text.splitlines()]
+        return lines[-RECENT_LINES:]
 
     def write(self, text: str) -> None:
         if self._file.closed:
             raise ValueError("function log is closed")
-        self.recent.extend(text.splitlines())
+        if text:
+            self._recent_texts.append(text)
         self._pending.append(text)
         self._pending_chars += len(text)
         if self._pending_chars > _FLUSH_AT:

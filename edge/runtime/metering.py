@@ -97,7 +97,8 @@ class FunctionMeter:
             return
         self._invocations += 1
         self._cold_starts += report.init_duration_ms is not None
-        self._durations_us[round(report.duration_ms * 1000)] += 1
+        durations, us = self._durations_us, round(report.duration_ms * 1000)
+        durations[us] = durations.get(us, 0) + 1  # not `+= 1`: no Counter.__missing__ call
         self._billed_ms += report.billed_duration_ms
 
     def reading(self) -> MeterReading:
