@@ -18,6 +18,7 @@ import signal
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 import aiohttp
 from aiohttp import web
@@ -36,6 +37,10 @@ __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
 
 HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
 HEALTH_TIMEOUT = 0.8
+# Health checks that go unanswered in time before a PoP counts as down, as DNS health checks
+# have a failure threshold: on a busy machine one slow answer is not a dead PoP. A refused
+# connection is: it counts at once.
+SLOW_CHECKS_TO_DOWN = 2
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # A new connection to the PoP failed: refused or not accepted in time. The PoP is down.
 _REFUSED = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
@@ -64,6 +69,7 @@ class FrontDoor:
         self._config = config
         self._pops: list[Node] = list(config.pops)
         self._healthy: dict[str, bool] = {pop.id: True for pop in self._pops}
+        self._slow_checks: dict[str, int] = {pop.id: 0 for pop in self._pops}
         self._latency = latency or LatencyModel()
         self._trusts = TrustedProxies(config.trusted_proxies).trusts
         self._nearest = NearestTable(self._pops, lambda p: (p.latitude, p.longitude),
@@ -198,19 +204,25 @@ class FrontDoor:
 
     async def _check_all(self) -> None:
         results = await asyncio.gather(*(self._check(pop) for pop in self._pops))
-        for pop, ok in zip(self._pops, results, strict=True):
-            self._healthy[pop.id] = ok
+        for pop, result in zip(self._pops, results, strict=True):
+            slow = self._slow_checks[pop.id] = (
+                self._slow_checks[pop.id] + 1 if result == "slow" else 0)
+            self._healthy[pop.id] = result == "ok" or (
+                result == "slow" and slow < SLOW_CHECKS_TO_DOWN)
 
-    async def _check(self, pop: Node) -> bool:
+    async def _check(self, pop: Node) -> Literal["ok", "slow", "down"]:
+        """"ok", "slow" (no answer in time) or "down" (refused, or not healthy)."""
         assert self._session is not None
         url = f"http://{self._config.host}:{admin_port(pop)}/health"
         try:
             async with self._session.get(
                 url, timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)
             ) as response:
-                return response.status == 200
-        except (aiohttp.ClientError, TimeoutError):
-            return False
+                return "ok" if response.status == 200 else "down"
+        except TimeoutError:
+            return "slow"
+        except aiohttp.ClientError:
+            return "down"
 
 
 async def _chunks(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
