@@ -238,6 +238,17 @@ def test_a_request_through_the_front_door_shows_within_two_seconds(
     assert cells[6] == headers["X-Cache"]
 
 
+def test_a_click_on_a_function_shows_its_log_lines(dashboard: Chrome, network: Network) -> None:
+    network.get(f"/index.html?log={uuid.uuid4().hex[:8]}", "Berlin")  # security_headers runs
+    button = until(dashboard, lambda d: d.find_element(
+        By.CSS_SELECTOR, '#function-table [data-function="security_headers"]'))
+    button.click()
+    text = until(dashboard, lambda d: (log := d.find_element(By.ID, "function-log-lines").text)
+                 and "REPORT RequestId:" in log and log)
+    assert dashboard.find_element(By.ID, "function-log-name").text == "security_headers"
+    assert "[FRA56-C1] START RequestId:" in text
+
+
 def test_the_configuration_panel_reloads_and_says_how_it_went(
     dashboard: Chrome, network: Network
 ) -> None:

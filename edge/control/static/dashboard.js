@@ -36,6 +36,8 @@ const state = {
   recent: [], // newest first
   seen: new Set(), // `recordKey` of the records in `recent`
   invalidations: [], // the newest, as the last snapshot had them
+  logFunction: null, // the function whose log is shown
+  logReadAt: 0, // when it was last read (ms)
   events: null,
   started: false, // the first load went through: from then on `watch` keeps the stream up
   lastSnapshot: 0,
@@ -255,6 +257,7 @@ function applySnapshot(snapshot) {
   renderFunctions(snapshot.functions?.functions ?? snapshot.functions ?? {});
   renderLoad(snapshot.load);
   renderConfig(snapshot.config);
+  refreshFunctionLog();
   renderInvalidations(snapshot.invalidations ?? []);
   $("updated").textContent = clock(snapshot.time);
 }
@@ -570,8 +573,9 @@ function renderFunctions(functions) {
         .map(([cause, n]) => `${cause}: ${n}`).join("\n");
       if (causes) errors.title = causes;
       const nodes = Object.keys(reading.nodes ?? {});
-      return el("tr", {},
-        el("td", { title: nodes.length ? `on ${nodes.join(", ")}` : null }, name),
+      return el("tr", { "data-id": name },
+        el("td", { title: nodes.length ? `on ${nodes.join(", ")}` : null },
+          el("button", { type: "button", class: "link", "data-function": name, text: name })),
         cell(reading.event_type),
         cell(count(reading.invocations), "num"),
         errors,
@@ -583,6 +587,34 @@ function renderFunctions(functions) {
     });
   $("function-table").tBodies[0].replaceChildren(
     ...(rows.length ? rows : [emptyRow(9, "No edge function has run yet.")]));
+}
+
+const LOG_LINES = 60;
+const LOG_EVERY_MS = 2000; // the log shown is read again at most this often
+
+/** The last lines of a function's log on every node it runs on, newest last. */
+async function showFunctionLog(name) {
+  state.logFunction = name;
+  state.logReadAt = Date.now();
+  const { lines } = await api(`/api/functions/logs?name=${encodeURIComponent(name)}`
+    + `&lines=${LOG_LINES}`);
+  if (state.logFunction !== name) return; // another was picked meanwhile
+  $("function-log").hidden = false;
+  $("function-log-name").textContent = name;
+  $("function-log-lines").textContent = lines.length
+    ? lines.map((l) => `[${l.node}] ${l.line}`).join("\n")
+    : "Nothing logged yet.";
+}
+
+function onFunctionClick(event) {
+  const button = event.target.closest("[data-function]");
+  if (button) showFunctionLog(button.dataset.function).catch(() => {});
+}
+
+function refreshFunctionLog() {
+  if (state.logFunction && Date.now() - state.logReadAt >= LOG_EVERY_MS) {
+    showFunctionLog(state.logFunction).catch(() => {});
+  }
 }
 
 // -- the load view --------------------------------------------------------------------------
@@ -954,6 +986,7 @@ function init() {
   $("cache-form").addEventListener("submit", inspectCache);
   $("cache-node").addEventListener("change", inspectCache);
   $("config-reload").addEventListener("click", reloadConfig);
+  $("function-table").addEventListener("click", onFunctionClick);
   loadLand();
   showViewerCity();
   renderRecent();
