@@ -48,17 +48,9 @@ def free_port() -> int:
 def free_node_port() -> int:
     """A free port with its admin port (1000 above) free too, as a node in another process
     needs."""
-    for _ in range(100):
-        port = free_port()
-        if port > 64535:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free pair of ports")
+    port = reserve_node_port()
+    release_node_port(port)
+    return port
 
 
 # Ports reserved by this process: each socket stays bound and listening until `site` hands it

@@ -21,6 +21,7 @@ from edge.control.invalidations import DEADLINE_S, path_errors
 from edge.control.live import sse_event
 from edge.control.nodes import QUERY_TIMEOUT, NodeDown, each
 from edge.control.plane import Plane
+from edge.node.app import query_count
 from edge.node.location import world_cities
 from edge.runstate import is_token, presented_token
 
@@ -108,15 +109,6 @@ def _bad_request(error: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=json.dumps({"error": error}), content_type="application/json")
 
 
-def _count(request: web.Request, name: str, default: int, most: int) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= most:
-        raise _bad_request(f"{name}: expected an integer from 1 to {most}, got {text!r}")
-    return int(text)
-
-
 # -- the dashboard's files -----------------------------------------------------------------------
 
 
@@ -170,7 +162,7 @@ async def _stats(request: web.Request) -> web.Response:
 
 
 async def _recent(request: web.Request) -> web.Response:
-    limit = _count(request, "limit", 100, RECENT_LIMIT)
+    limit = query_count(request, "limit", 100, 1, RECENT_LIMIT)
     return web.json_response({"requests": _plane(request).live.recent(limit)})
 
 
@@ -207,7 +199,7 @@ async def _node_cache(request: web.Request) -> web.Response:
     if node is None:
         return web.json_response({"error": f"no node {node_id!r}"}, status=404)
     params = {"prefix": request.query.get("prefix", ""),
-              "limit": str(_count(request, "limit", 100, CACHE_LIMIT))}
+              "limit": str(query_count(request, "limit", 100, 1, CACHE_LIMIT))}
     try:
         listing = await plane.client.get(node, "cache", params=params, timeout=QUERY_TIMEOUT)
     except NodeDown as exc:
@@ -222,7 +214,7 @@ async def _functions(request: web.Request) -> web.Response:
 async def _function_logs(request: web.Request) -> web.Response:
     plane = _plane(request)
     name = request.query.get("name", "")
-    params = {"lines": str(_count(request, "lines", 50, LOG_LINES))}
+    params = {"lines": str(query_count(request, "lines", 50, 1, LOG_LINES))}
     answers = await each(plane.client.nodes.values(), lambda node: plane.client.get(
         node, "functions", params=params, timeout=QUERY_TIMEOUT))
     lines = []

@@ -24,14 +24,13 @@ import aiohttp
 from edge.config import Config
 from edge.control.nodes import POLL_TIMEOUT, NodeClient, NodeDown, each
 from edge.geo.locations import GeoDatabase
+from edge.load.stats import HITS, MISS  # the load report's counting rule
 
 __all__ = ["POLL_INTERVAL", "WINDOW_S", "LiveView", "Subscribers", "sse_event"]
 
 POLL_INTERVAL = 1.0  # seconds between two readings of every node
 WINDOW_S = 10.0  # seconds of recent requests behind the ratios and p99
 RECENT_KEPT = 500  # merged recent requests the control plane remembers
-HITS = frozenset({"Hit", "RefreshHit"})
-MISS = "Miss"
 _SUMMED = ("invocations", "cold_starts", "billed_duration_ms", "gb_seconds", "cost_usd")
 _DURATIONS = ("duration_p50_ms", "duration_p90_ms", "duration_p99_ms", "duration_max_ms")
 

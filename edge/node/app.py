@@ -167,14 +167,14 @@ def admin_app(
 
     async def recent(request: web.Request) -> web.Response:
         ctx = node.context
-        after = _count(request, "after", 0)
+        after = query_count(request, "after", 0)
         return web.json_response({"id": ctx.node.id, "next": ctx.access_log.written,
                                   "requests": recent_requests(ctx.access_log, after)})
 
     async def cache(request: web.Request) -> web.Response:
         ctx = node.context
         prefix = request.query.get("prefix", "")
-        entries = cache_entries(ctx.store, ctx.clock(), prefix, _count(request, "limit", 100))
+        entries = cache_entries(ctx.store, ctx.clock(), prefix, query_count(request, "limit", 100))
         return web.json_response({"id": ctx.node.id, **entries})
 
     async def functions(request: web.Request) -> web.Response:
@@ -182,7 +182,7 @@ def admin_app(
         return web.json_response({
             "id": ctx.node.id,
             "functions": ctx.functions.readings(),
-            "logs": function_logs(ctx.functions, _count(request, "lines", 50)),
+            "logs": function_logs(ctx.functions, query_count(request, "lines", 50)),
         })
 
     async def invalidate(request: web.Request) -> web.Response:
@@ -231,13 +231,17 @@ def admin_app(
     return app
 
 
-def _count(request: web.Request, name: str, default: int) -> int:
-    """A non-negative whole-number query parameter; a bad one is a 400 that names it."""
+def query_count(
+    request: web.Request, name: str, default: int, least: int = 0, most: int | None = None,
+) -> int:
+    """A whole-number query parameter from `least` to `most`; a bad one is a 400 that names it
+    (the admin APIs of the nodes and of the control plane)."""
     text = request.query.get(name)
     if text is None:
         return default
-    if not text.isdigit():
+    if not text.isdigit() or int(text) < least or (most is not None and int(text) > most):
+        wanted = f">= {least}" if most is None else f"from {least} to {most}"
         raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"{name}: expected a whole number >= 0, got {text!r}"}),
+            text=json.dumps({"error": f"{name}: expected a whole number {wanted}, got {text!r}"}),
             content_type="application/json")
     return int(text)
