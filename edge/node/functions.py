@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from edge.config import Config, Node
+from edge.runtime.events import Trigger
 from edge.runtime.function import EdgeFunction
 from edge.runtime.logs import FunctionLog, log_file_name, timestamp
 from edge.runtime.pool import ConcurrencyLimit
@@ -112,15 +113,16 @@ class NodeFunctions:
         self._successor = new
         return new
 
-    async def invoke(self, function: EdgeFunction, event: dict[str, Any]) -> InvocationResult:
-        """Run `event` through the deployed version of `function` (the latest, after reloads)."""
+    async def invoke(self, function: EdgeFunction, trigger: Trigger) -> InvocationResult:
+        """Run `trigger`'s event through the deployed version of `function` (the latest, after
+        reloads)."""
         if self._successor is not None:
-            return await self._successor.invoke(function, event)
+            return await self._successor.invoke(function, trigger)
         deployed = self._deployed.get(function.name) or self._deploy(function.name, function)
         key, in_flight = id(deployed), self._in_flight  # so that a reload can wait for them
         in_flight[key] = in_flight.get(key, 0) + 1
         try:
-            return await invoke(deployed, event)
+            return await invoke(deployed, trigger)
         finally:
             if left := in_flight[key] - 1:
                 in_flight[key] = left

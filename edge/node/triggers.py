@@ -98,8 +98,8 @@ async def viewer_request(
     data = RequestData(ex.client_ip, head.method, head.path, head.query,
                        tuple(head.headers.items()), ex.body or b"")
     function = association.function
-    event = ViewerRequest(_config(ctx, ex), data, association.include_body).event()
-    result = await ctx.functions.invoke(function, event)
+    trigger = ViewerRequest(_config(ctx, ex), data, association.include_body)
+    result = await ctx.functions.invoke(function, trigger)
     outcome = result.outcome
     if isinstance(outcome, FunctionError):
         return _failed(ctx, ex, function, outcome)
@@ -203,9 +203,9 @@ async def _origin_request(
             call.body = b"".join([chunk async for chunk in call.body])
         body = call.body or b""
     function = association.function
-    event = OriginRequest(_config(ctx, ex), _request_data(ex, call, body), origin,
-                          association.include_body).event()
-    result = await ctx.functions.invoke(function, event)
+    trigger = OriginRequest(_config(ctx, ex), _request_data(ex, call, body), origin,
+                            association.include_body)
+    result = await ctx.functions.invoke(function, trigger)
     outcome = result.outcome
     if isinstance(outcome, FunctionError):
         return _failed(ctx, ex, function, outcome)
@@ -251,8 +251,8 @@ async def _origin_response(
     if isinstance(upstream, GeneratedResponse):
         return upstream  # made by origin-request: origin-response does not run (spec §1.1)
     response = ResponseData(upstream.status, upstream.reason, tuple(upstream.headers.items()))
-    event = OriginResponse(_config(ctx, ex), _request_data(ex, call), origin, response).event()
-    result = await ctx.functions.invoke(function, event)
+    trigger = OriginResponse(_config(ctx, ex), _request_data(ex, call), origin, response)
+    result = await ctx.functions.invoke(function, trigger)
     outcome = result.outcome
     if isinstance(outcome, FunctionError):
         upstream.close()
@@ -289,8 +289,8 @@ async def viewer_response(
                        tuple(head.headers.items()))
     response = ResponseData(reply.status, reply.reason, tuple(reply.headers.items()))
     function = association.function
-    event = ViewerResponse(_config(ctx, ex), data, response).event()
-    result = await ctx.functions.invoke(function, event)
+    trigger = ViewerResponse(_config(ctx, ex), data, response)
+    result = await ctx.functions.invoke(function, trigger)
     outcome = result.outcome
     if isinstance(outcome, FunctionError):
         if reply.stream is not None:

@@ -6,11 +6,12 @@ trigger dataclasses say when each fires and what its function may still change.
 
 from __future__ import annotations
 
+import json
+import marshal
 from base64 import b64encode
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 from edge.runtime.headers import cf_headers
 
@@ -50,6 +51,10 @@ class EventType(StrEnum):
         return self in (EventType.VIEWER_REQUEST, EventType.ORIGIN_REQUEST)
 
 
+# As plain strs: `marshal` refuses a str subclass, and `.value` costs an enum lookup.
+_NAMES = {event_type: str(event_type.value) for event_type in EventType}
+
+
 class BodyLimits(NamedTuple):
     exposed: int  # the body handed to the function is cut here (`inputTruncated`)
     text: int  # a replacement body with `encoding: text`, in bytes
@@ -71,7 +76,7 @@ BODY_LIMITS: dict[EventType, BodyLimits] = {
 class EventConfig(NamedTuple):
     """`cf.config` (§1.2): read-only; `request_id` is the request's `X-Amz-Cf-Id`.
 
-    This and the two below are NamedTuples: a node builds them for every invocation, and a
+    This and every class below are NamedTuples: a node builds them for every invocation, and a
     tuple costs a fraction of a frozen dataclass to build.
     """
 
@@ -83,7 +88,7 @@ class EventConfig(NamedTuple):
         return {
             "distributionDomainName": self.distribution_domain_name,
             "distributionId": self.distribution_id,
-            "eventType": event_type.value,
+            "eventType": _NAMES[event_type],
             "requestId": self.request_id,
         }
 
@@ -132,94 +137,109 @@ class ResponseData(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ViewerRequest:
+# Each trigger's `event()` builds a new event, sharing no container with another: a handler
+# may change its event as it likes (inline, the node hands it over as is), and building the
+# same trigger's event again gives the original to validate against.
+
+
+class ViewerRequest(NamedTuple):
     """Fires for every viewer request, before the cache lookup.
 
     The function may change uri, querystring, headers and (with include body) the body, or
     return a response, which goes to the viewer and is never cached.
     """
 
-    event_type: ClassVar[EventType] = EventType.VIEWER_REQUEST
     config: EventConfig
     request: RequestData
     include_body: bool = False
 
+    event_type = EventType.VIEWER_REQUEST
+
     def event(self) -> Event:
-        cf = {
-            "config": self.config.to_event(self.event_type),
-            "request": self.request.to_event(self.event_type, self.include_body),
-        }
-        return {"Records": [{"cf": cf}]}
+        event_type = EventType.VIEWER_REQUEST
+        return {"Records": [{"cf": {
+            "config": self.config.to_event(event_type),
+            "request": self.request.to_event(event_type, self.include_body),
+        }}]}
 
 
-@dataclass(frozen=True, slots=True)
-class OriginRequest:
+class OriginRequest(NamedTuple):
     """Fires only when CloudFront is about to contact the origin (miss or expired).
 
     The function may change uri, querystring, headers, body and `origin` (another custom or S3
     origin), or return a response, which is cached like the origin's would be.
     """
 
-    event_type: ClassVar[EventType] = EventType.ORIGIN_REQUEST
     config: EventConfig
     request: RequestData
     origin: Mapping[str, Any]
     include_body: bool = False
 
+    event_type = EventType.ORIGIN_REQUEST
+
     def event(self) -> Event:
-        request = self.request.to_event(self.event_type, self.include_body)
-        request["origin"] = dict(self.origin)
-        cf = {"config": self.config.to_event(self.event_type), "request": request}
-        return {"Records": [{"cf": cf}]}
+        event_type = EventType.ORIGIN_REQUEST
+        request = self.request.to_event(event_type, self.include_body)
+        request["origin"] = _fresh(self.origin)
+        return {"Records": [{"cf": {"config": self.config.to_event(event_type),
+                                    "request": request}}]}
 
 
-@dataclass(frozen=True, slots=True)
-class OriginResponse:
+class OriginResponse(NamedTuple):
     """Fires on every origin answer (4xx/5xx too) before it is cached.
 
     The function may change status, headers and body; the request is read-only here.
     """
 
-    event_type: ClassVar[EventType] = EventType.ORIGIN_RESPONSE
     config: EventConfig
     request: RequestData
     origin: Mapping[str, Any]
     response: ResponseData
 
+    event_type = EventType.ORIGIN_RESPONSE
+
     def event(self) -> Event:
-        request = self.request.to_event(self.event_type, include_body=False)
-        request["origin"] = dict(self.origin)
-        cf = {
-            "config": self.config.to_event(self.event_type),
+        event_type = EventType.ORIGIN_RESPONSE
+        request = self.request.to_event(event_type, include_body=False)
+        request["origin"] = _fresh(self.origin)
+        return {"Records": [{"cf": {
+            "config": self.config.to_event(event_type),
             "request": request,
             "response": self.response.to_event(),
-        }
-        return {"Records": [{"cf": cf}]}
+        }}]}
 
 
-@dataclass(frozen=True, slots=True)
-class ViewerResponse:
+class ViewerResponse(NamedTuple):
     """Fires before a response goes to the viewer, hit or miss, unless the origin said >= 400.
 
     The function may change headers and replace the body, but not the status.
     """
 
-    event_type: ClassVar[EventType] = EventType.VIEWER_RESPONSE
     config: EventConfig
     request: RequestData
     response: ResponseData
 
+    event_type = EventType.VIEWER_RESPONSE
+
     def event(self) -> Event:
-        cf = {
-            "config": self.config.to_event(self.event_type),
-            "request": self.request.to_event(self.event_type, include_body=False),
+        event_type = EventType.VIEWER_RESPONSE
+        return {"Records": [{"cf": {
+            "config": self.config.to_event(event_type),
+            "request": self.request.to_event(event_type, include_body=False),
             "response": self.response.to_event(),
-        }
-        return {"Records": [{"cf": cf}]}
+        }}]}
 
 
 Trigger = ViewerRequest | OriginRequest | OriginResponse | ViewerResponse
+
+
+def _fresh(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a JSON-shaped mapping: `marshal` does it in C; what it refuses (a str
+    subclass) goes through JSON."""
+    try:
+        return marshal.loads(marshal.dumps(dict(value)))  # type: ignore[no-any-return]
+    except ValueError:
+        return json.loads(json.dumps(value))  # type: ignore[no-any-return]
 
 
 def custom_origin(

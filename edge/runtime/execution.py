@@ -24,13 +24,15 @@ class Cause(StrEnum):
 
 
 class Completed(NamedTuple):
-    """The handler returned `value` (already through JSON, as Lambda marshals it)."""
+    """The handler returned `value`: through JSON, as Lambda marshals it, unless `marshalled`
+    is False (inline mode), when the runner checks that JSON could carry it."""
 
     value: Any
     output: str  # print() and logging during the invocation
     duration_ms: float
     max_memory_used_mb: int
     init_duration_ms: float | None = None  # set on a cold start
+    marshalled: bool = True
 
 
 class ExecutionFailed(NamedTuple):
@@ -56,7 +58,13 @@ Execution = Completed | ExecutionFailed | Throttled
 
 
 class Pool(Protocol):
-    """Execution environments for one function."""
+    """Execution environments for one function.
+
+    `hands_over_event`: whether `run` gives the handler the event itself, which it may then
+    change (inline mode), rather than a copy (a worker gets it through the socket).
+    """
+
+    hands_over_event: bool
 
     async def run(self, event: dict[str, Any], request_id: str) -> Execution: ...
 

@@ -4,9 +4,8 @@ What the worker sends is JSON: Lambda marshals a handler's return value as JSON,
 that would fail there fails here too, and the node never loads anything but JSON from user code
 (marshal, like pickle, is not safe against data built to attack it). What the node sends is
 `marshal`: the node's own values (the event is JSON-shaped already), read by a worker that trusts
-the node, at a fraction of JSON's cost on both sides. Inline mode uses the same two conversions
-without the wire: `copy_event` for the event it hands the handler (a fast path for the events
-the node builds, in front of `copy`), `dumps` to check what comes back.
+the node, at a fraction of JSON's cost on both sides. Without the wire, `copy` gives what a
+round trip gives, and `dumps` checks what an inline handler returned.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from typing import Any
 __all__ = [
     "HEADER_SIZE",
     "copy",
-    "copy_event",
     "dumps",
     "pack",
     "pack_for_worker",
@@ -89,75 +87,6 @@ def copy(value: Any) -> Any:
         return marshal.loads(marshal.dumps(value))
     except ValueError:
         return _loads(dumps(value))
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-class _NotAnEvent(Exception):
-    """The value is not shaped as the node builds events: `copy` takes it whole."""
-
-
-def copy_event(event: Any) -> Any:
-    """What `copy` gives, sooner for an event shaped as the node builds it.
-
-    Strings are immutable, so only the containers need copying: headers entry by entry (the
-    bulk of an event), the flat dicts with `dict.copy`. Anything else nested (a body, an origin)
-    goes through `marshal`; an event of another shape, or with a value `marshal` refuses, is
-    copied whole by `copy`.
-    """
-    try:
-        if type(event) is not dict or len(event) != 1:
-            raise _NotAnEvent
-        records = event["Records"]
-        if type(records) is not list or len(records) != 1:
-            raise _NotAnEvent
-        record = records[0]
-        if type(record) is not dict or len(record) != 1 or type(record.get("cf")) is not dict:
-            raise _NotAnEvent
-        copied = {part: _copy_fields(fields) for part, fields in record["cf"].items()}
-    except (_NotAnEvent, KeyError, ValueError):
-        return copy(event)
-    return {"Records": [{"cf": copied}]}
-
-
-def _copy_fields(fields: Any) -> dict[str, Any]:
-    if type(fields) is not dict:
-        raise _NotAnEvent
-    copied = fields.copy()
-    for name, value in copied.items():
-        kind = type(value)
-        if kind in _SCALARS:
-            continue
-        if name == "headers":
-            copied[name] = _copy_headers(value)
-        elif kind is dict or kind is list:
-            copied[name] = marshal.loads(marshal.dumps(value))  # ValueError: not plain
-        else:
-            raise _NotAnEvent
-    return copied
-
-
-def _copy_headers(headers: Any) -> dict[str, list[dict[str, str]]]:
-    """`{name: [{key, value}]}` with plain strings; any other shape raises `_NotAnEvent`."""
-    if type(headers) is not dict:
-        raise _NotAnEvent
-    copied = {}
-    for name, entries in headers.items():
-        if type(entries) is not list:
-            raise _NotAnEvent
-        fresh = []
-        for entry in entries:
-            if (
-                type(entry) is not dict
-                or len(entry) != 2
-                or type(entry.get("key")) is not str
-                or type(entry.get("value")) is not str
-            ):
-                raise _NotAnEvent
-            fresh.append(entry.copy())
-        copied[name] = fresh
-    return copied
 
 
 def pack_for_worker(message: Any) -> bytes:

@@ -1,9 +1,10 @@
 """`mode = "inline"`: a trusted handler run inside the node's process, for speed.
 
 The handler is called right on the event loop's thread, as a plain function call: no thread, no
-process, no JSON round trip. The handler gets its own deep copy of the event (so it cannot change
-the node's), and what it returns must be something JSON could carry, as Lambda marshals it. Logs
-and metering are the same as in a worker. What inline mode no longer enforces:
+process, no JSON round trip. The handler gets the event itself (the node builds one for it, and
+another to validate against), and what it returns must be something JSON could carry, as Lambda
+marshals it (the runner checks). Logs and metering are the same as in a worker. What inline mode
+no longer enforces:
 
 - timeouts: a handler cannot be stopped. One that runs past its timeout holds up the whole node
   until it returns; then the invocation is reported as `Sandbox.Timedout` (its value dropped),
@@ -28,8 +29,8 @@ import sys
 import time
 from typing import Any
 
-from edge.runtime import capture, framing
-from edge.runtime.context import Context
+from edge.runtime import capture
+from edge.runtime.context import context_class
 from edge.runtime.execution import Cause, Completed, Execution, ExecutionFailed, Throttled
 from edge.runtime.function import EdgeFunction
 from edge.runtime.handler import Exited, Handler, InitError, Raised, Returned, call, load
@@ -41,6 +42,8 @@ __all__ = ["InlinePool"]
 class InlinePool:
     """The inline counterpart of `FunctionPool`: same `run` and `close`, no processes."""
 
+    hands_over_event = True
+
     def __init__(
         self, function: EdgeFunction, *, shared_limit: ConcurrencyLimit | None = None
     ) -> None:
@@ -51,8 +54,12 @@ class InlinePool:
         self._init_duration_ms: float | None = None
         self._init_output = ""
         self._timeout_ms = function.timeout * 1000
-        self._log_stream_name = (
-            f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{function.version}]inline"
+        day = time.strftime("%Y/%m/%d", time.gmtime())
+        self._context = context_class(
+            function_name=function.name,
+            function_version=function.version,
+            memory_size=function.memory_size,
+            log_stream_name=f"{day}/[{function.version}]inline",
         )
 
     @property
@@ -72,20 +79,12 @@ class InlinePool:
                 return loaded
             handler = loaded
         output = capture.Capture(request_id)
-        context = Context(
-            function_name=function.name,
-            function_version=function.version,
-            memory_size=function.memory_size,
-            aws_request_id=request_id,
-            log_stream_name=self._log_stream_name,
-            deadline=time.monotonic() + function.timeout,
-        )
-        copy = framing.copy_event(event)
+        context = self._context(request_id, time.monotonic() + function.timeout)
         capture.install()
         token = capture.current.set(output)
         started = time.perf_counter()
         try:
-            outcome = call(handler, copy, context)
+            outcome = call(handler, event, context)
         finally:
             duration_ms = (time.perf_counter() - started) * 1000
             capture.current.reset(token)
@@ -107,10 +106,7 @@ class InlinePool:
             )
         match outcome:
             case Returned(value):
-                error = _marshal_error(value)
-                if error is None:
-                    return Completed(value, text, duration_ms, 0, init_ms)
-                cause, error_type, message, trace = Cause.MARSHAL, "Runtime.MarshalError", error, ""
+                return Completed(value, text, duration_ms, 0, init_ms, marshalled=False)
             case Raised(error_type, message, trace):
                 cause = Cause.OUT_OF_MEMORY if outcome.out_of_memory else Cause.EXCEPTION
             case Exited(code):
@@ -147,13 +143,3 @@ class InlinePool:
 
     def __repr__(self) -> str:
         return f"<InlinePool {self.function.name}>"
-
-
-
-def _marshal_error(value: Any) -> str | None:
-    """Why Lambda could not marshal `value` as JSON, in a worker's words; None when it could."""
-    try:
-        framing.dumps(value)
-    except (TypeError, ValueError) as error:
-        return f"Unable to marshal response: {error}"
-    return None

@@ -45,6 +45,8 @@ class ConcurrencyLimit:
 class FunctionPool:
     """Worker-process environments for one function."""
 
+    hands_over_event = False  # a worker gets its own copy, through the socket
+
     def __init__(
         self,
         function: EdgeFunction,

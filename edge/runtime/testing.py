@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from edge.runtime.context import Context
+from edge.runtime.context import context_class
 from edge.runtime.events import (
     EventConfig,
     EventType,
@@ -149,14 +149,12 @@ def invoke(
         handler = loaded
     cf = event["Records"][0]["cf"]
     event_type = EventType(cf["config"]["eventType"])
-    context = Context(
+    context = context_class(
         function_name=function_name,
         function_version="1",
         memory_size=memory_size,
-        aws_request_id="00000000-0000-4000-8000-000000000000",
         log_stream_name="2024/01/01/[1]test",
-        deadline=time.monotonic() + DEFAULT_TIMEOUTS[event_type],
-    )
+    )("00000000-0000-4000-8000-000000000000", time.monotonic() + DEFAULT_TIMEOUTS[event_type])
     # Called directly, not through the runtime's boundary: the test sees the real exception.
     value = handler(json.loads(json.dumps(event)), context)
     verdict = validate(event_type, json.loads(json.dumps(value)), cf)

@@ -31,6 +31,7 @@ __all__ = [
     "TriggerRules",
     "ValidationError",
     "Verdict",
+    "marshals_as_is",
     "validate",
 ]
 
@@ -481,6 +482,8 @@ def _check_header_rules(
 ) -> None:
     _check_disallowed(headers)
     entries = headers.entries
+    if entries == before:  # the rules below are about changes: none was made
+        return
     for name in rules.read_only_headers:
         now, then = entries.get(name), before.get(name)
         if (now or then) and now != then and _values(now) != _values(then):
@@ -493,6 +496,31 @@ def _check_header_rules(
                     f"headers[{name!r}] cannot be added by a {event_type} function "
                     "(CloudFront adds it later)"
                 )
+
+
+def marshals_as_is(returned: Any, verdict: Verdict) -> bool:
+    """Whether `returned` is exactly what `verdict` accepted, so that JSON carries it unchanged.
+
+    Then the handler's value needs no trip through JSON to be known marshallable (inline mode).
+    Every value in an accepted request or response was checked to be a string, or built here,
+    except the fields only compared with a string (checked here to be strings themselves) and a
+    request's body and origin (then the answer is False).
+    """
+    if type(returned) is not dict:
+        return False
+    if type(verdict) is AcceptedRequest:
+        return (
+            "body" not in returned
+            and "origin" not in returned
+            and type(returned.get("clientIp")) is str
+            and type(returned.get("method")) is str
+            and returned == verdict.request
+        )
+    return (
+        type(verdict) is AcceptedResponse
+        and type(returned.get("bodyEncoding", "")) is str
+        and returned == verdict.response
+    )
 
 
 def _values(entries: list[dict[str, str]] | None) -> list[str]:

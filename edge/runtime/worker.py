@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from edge.runtime import capture
-from edge.runtime.context import Context
+from edge.runtime.context import context_class
 from edge.runtime.framing import pack, unpack_from_node
 from edge.runtime.handler import (
     Exited,
@@ -86,18 +86,17 @@ def main() -> int:
 
 
 def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int:
+    context_of = context_class(
+        function_name=settings["function_name"],
+        function_version=settings["function_version"],
+        memory_size=settings["memory_size"],
+        log_stream_name=settings["log_stream_name"],
+    )
     while (message := channel.receive()) is not None:
         _, request_id, deadline, event = message
         output = capture.Capture(request_id, channel.send_output)
         token = capture.current.set(output)
-        context = Context(
-            function_name=settings["function_name"],
-            function_version=settings["function_version"],
-            memory_size=settings["memory_size"],
-            aws_request_id=request_id,
-            log_stream_name=settings["log_stream_name"],
-            deadline=deadline,
-        )
+        context = context_of(request_id, deadline)
         started = time.perf_counter()
         outcome = call(handler, event, context)
         duration_ms = (time.perf_counter() - started) * 1000

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from edge.runtime.context import Context
+from edge.runtime.context import context_class
 from edge.runtime.events import (
     BODY_LIMITS,
     EventConfig,
@@ -135,15 +135,15 @@ def test_base64_replacement_limits_are_the_encoded_text_limits() -> None:  # §1
 
 def test_context_matches_lambdas_python_context() -> None:
     now = [100.0]
-    context = Context(
+    context = context_class(
         function_name="resize",
         function_version="3",
         memory_size=128,
-        aws_request_id="req-1",
         log_stream_name="2024/01/01/[3]abc",
-        deadline=105.0,
         clock=lambda: now[0],
-    )
+    )("req-1", 105.0)
+    assert context.function_name == "resize" and context.function_version == "3"
+    assert context.identity is None and context.client_context is None
     assert context.invoked_function_arn == "arn:aws:lambda:us-east-1:123456789012:function:resize:3"
     assert context.memory_limit_in_mb == "128"  # a str, as Lambda's runtime gives it
     assert context.log_group_name == "/aws/lambda/us-east-1.resize"

@@ -1,29 +1,40 @@
-"""The fast paths of `framing` give what the general conversions give: `copy_event` what
-`copy` gives, `unpack` what `json.loads` gives."""
+"""Events as the node builds them for a handler, and the fast path of `framing`: `unpack` gives
+what `json.loads` gives."""
 
 from __future__ import annotations
 
 import json
+import marshal
 from typing import Any
 
 import pytest
 from multidict import CIMultiDict
 
 from edge.runtime import framing
-from edge.runtime.headers import cf_headers
-from edge.runtime.testing import (
-    origin_request_event,
-    origin_response_event,
-    viewer_request_event,
-    viewer_response_event,
+from edge.runtime.events import (
+    EventConfig,
+    OriginRequest,
+    OriginResponse,
+    RequestData,
+    ResponseData,
+    Trigger,
+    ViewerRequest,
+    ViewerResponse,
+    custom_origin,
 )
+from edge.runtime.headers import cf_headers
 
-NODE_EVENTS = [
-    viewer_request_event("/a", querystring="x=1"),
-    viewer_request_event("/a", body=b"hello", include_body=True),
-    origin_request_event("/b"),
-    origin_response_event("/c", response_headers=(("Cache-Control", "max-age=60"),)),
-    viewer_response_event("/d", response_headers=(("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"))),
+CONFIG = EventConfig("d111.cloudfront.net", "EDFDVBD6EXAMPLE", "id==")
+REQUEST = RequestData("203.0.113.178", "GET", "/a", "x=1",
+                      (("Host", "d111.cloudfront.net"), ("Accept", "*/*"), ("accept", "b")))
+RESPONSE = ResponseData(200, "OK", (("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")))
+ORIGIN = custom_origin("example.org", custom_headers=(("X-Secret", "s"),))
+TRIGGERS = [
+    ViewerRequest(CONFIG, REQUEST),
+    ViewerRequest(CONFIG, REQUEST._replace(body=b"hello"), include_body=True),
+    OriginRequest(CONFIG, REQUEST, ORIGIN, include_body=True),
+    OriginResponse(CONFIG, REQUEST, ORIGIN, RESPONSE),
+    ViewerResponse(CONFIG, REQUEST, RESPONSE),
 ]
 
 
@@ -35,28 +46,16 @@ def _containers(value: Any) -> list[int]:
     return []
 
 
-@pytest.mark.parametrize("event", NODE_EVENTS)
-def test_an_event_is_copied_as_copy_would_and_shares_no_container(event: dict[str, Any]) -> None:
-    copied = framing.copy_event(event)
-    assert copied == framing.copy(event)
-    assert json.dumps(copied) == json.dumps(event)  # same keys in the same order
-    assert not set(_containers(copied)) & set(_containers(event))
-
-
-@pytest.mark.parametrize(
-    "event",
-    [
-        {"Records": [{"cf": {"request": {"headers": {"host": [{"value": "a"}]}}}}]},  # no key
-        {"Records": [{"cf": {"request": {"uri": ("a", "tuple")}}}]},
-        {"Records": [{"cf": {"request": {}}}], "extra": 1},
-        {"Records": [{"cf": {"config": {}}, "other": {}}]},
-        {"Records": [{"cf": {"request": {"headers": {"host": "not a list"}}}}]},
-        {"Records": []},
-        ["not", "an", "event"],
-    ],
-)
-def test_another_shape_is_copied_by_copy(event: Any) -> None:
-    assert framing.copy_event(event) == framing.copy(event)
+@pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda t: str(t.event_type))
+def test_each_event_a_trigger_builds_is_new_and_the_same(trigger: Trigger) -> None:
+    """Inline, the handler gets the event itself and validation a second build of it: the two
+    must be equal and share nothing a handler could change in one and see in the other."""
+    first, second = trigger.event(), trigger.event()
+    assert first == second
+    assert not set(_containers(first)) & set(_containers(second))
+    assert not set(_containers(first)) & set(_containers(ORIGIN))
+    assert framing.copy(first) == first
+    assert marshal.loads(marshal.dumps(first)) == first  # plain values: a worker gets them as is
 
 
 def test_header_names_from_a_multidict_become_plain_strings() -> None:
