@@ -64,7 +64,6 @@ class NodeFunctions:
             a.function.name: a.function for b in dist.behaviors for a in b.functions
         }
         self._deployed: dict[str, DeployedFunction] = {}
-        self._in_flight: dict[int, int] = {}  # by id(DeployedFunction)
         self._retiring: set[asyncio.Task[None]] = set()
         self._sources = {name: _source(f) for name, f in self._functions.items()}
         self._stamps = {name: _stamp(path) for name, path in self._sources.items()}
@@ -103,7 +102,7 @@ class NodeFunctions:
                 new._functions[name] = replace(
                     function, version=str(int(deployed.function.version) + 1))
                 new._deploy(name, log=deployed.log).meter = deployed.meter
-            new._retire_later(deployed, self._in_flight, close_log=function is None)
+            new._retire_later(deployed, close_log=function is None)
         new._error_log, self._error_log = self._error_log, None
         new._retiring |= self._retiring
         self._retiring = set()
@@ -119,15 +118,11 @@ class NodeFunctions:
         if self._successor is not None:
             return await self._successor.invoke(function, trigger)
         deployed = self._deployed.get(function.name) or self._deploy(function.name, function)
-        key, in_flight = id(deployed), self._in_flight  # so that a reload can wait for them
-        in_flight[key] = in_flight.get(key, 0) + 1
+        deployed.in_flight += 1  # so that a reload can wait for them
         try:
             return await invoke(deployed, trigger)
         finally:
-            if left := in_flight[key] - 1:
-                in_flight[key] = left
-            else:
-                del in_flight[key]
+            deployed.in_flight -= 1
 
     def record_error(
         self, function: EdgeFunction, request_id: str, error: FunctionError
@@ -235,13 +230,13 @@ class NodeFunctions:
         if old is not None:
             new = self._deploy(name, log=old.log)
             new.meter = old.meter  # one function, one meter across its versions
-            self._retire_later(old, self._in_flight)
+            self._retire_later(old)
         self._say(f"{name}: reloaded, version {function.version} serves new requests")
 
     def _retire_later(
-        self, old: DeployedFunction, in_flight: dict[int, int], close_log: bool = False,
+        self, old: DeployedFunction, close_log: bool = False,
     ) -> None:
-        task = asyncio.get_running_loop().create_task(_retire(old, in_flight, close_log))
+        task = asyncio.get_running_loop().create_task(_retire(old, close_log))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
 
@@ -249,10 +244,10 @@ class NodeFunctions:
         print(f"edgesim: {self._node.id}: {message}", file=sys.stderr, flush=True)
 
 
-async def _retire(old: DeployedFunction, in_flight: dict[int, int], close_log: bool) -> None:
+async def _retire(old: DeployedFunction, close_log: bool) -> None:
     """Let an old version finish its invocations in flight, then stop its environments."""
     deadline = time.monotonic() + RETIRE_TIMEOUT
-    while id(old) in in_flight and time.monotonic() < deadline:
+    while old.in_flight and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     await (old.close() if close_log else old.pool.close())
 

@@ -165,7 +165,9 @@ def route(
     names = viewers.plans.get(id(behavior))
     if names is not None:
         head = ex.head
-        ex.head = head._replace(headers=without_cloudfront_headers(head.headers))
+        headers = without_cloudfront_headers(head.headers)
+        if headers is not head.headers:
+            ex.head = head._replace(headers=headers)
         if behavior.functions.viewer_request is not None:
             return _after_viewer_request(ctx, ex, behavior, request, names)
         if names:

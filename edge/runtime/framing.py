@@ -25,6 +25,7 @@ __all__ = [
     "pack_for_worker",
     "unpack",
     "unpack_from_node",
+    "unpack_one",
 ]
 
 HEADER_SIZE = 4
@@ -63,9 +64,14 @@ def unpack(buffer: bytearray) -> Iterator[Any]:
         end = HEADER_SIZE + int.from_bytes(buffer[:HEADER_SIZE], "big")
         if len(buffer) < end:
             return
-        message = _load(buffer[HEADER_SIZE:end].decode())
+        message = unpack_one(buffer[:end])
         del buffer[:end]
         yield message
+
+
+def unpack_one(frame: bytes) -> Any:
+    """The message of `frame`, one whole JSON frame."""
+    return _load(frame[HEADER_SIZE:].decode())
 
 
 def _load(text: str) -> Any:

@@ -104,9 +104,9 @@ class InlinePool:
                 0,
                 init_ms,
             )
+        if type(outcome) is Returned:  # the common case first, without a match
+            return Completed(outcome.value, text, duration_ms, 0, init_ms, False)
         match outcome:
-            case Returned(value):
-                return Completed(value, text, duration_ms, 0, init_ms, marshalled=False)
             case Raised(error_type, message, trace):
                 cause = Cause.OUT_OF_MEMORY if outcome.out_of_memory else Cause.EXCEPTION
             case Exited(code):

@@ -80,6 +80,7 @@ class DeployedFunction:
         self.log = log
         self.meter = FunctionMeter(function.memory_size)
         self.clock = clock  # wall time, for the timestamps Lambda writes into the log
+        self.in_flight = 0  # invocations begun and not yet ended, counted by the node
 
     async def close(self) -> None:
         await self.pool.close()
