@@ -1,9 +1,12 @@
 """Node CPU per warm edge-function invocation through `invoke`, isolated and inline.
 
 CPU is the node process's own (`time.process_time`): a worker's CPU is not counted, as it runs
-beside the node. The baseline is the handler called through one `await` of a coroutine on the
-same loop, in the same run, so the ratios stay comparable on a shared, noisy machine. A
-measurement, not a test: it exits 0 whatever the figures.
+beside the node. Two floors run in the same run, alternating with the invocations, so the figures
+stay comparable on a shared, noisy machine: `baseline`, the handler called through one `await` of
+a coroutine on the same loop (what inline mode cannot go below), and `round trip`, the frame
+`invoke` sends to a worker bounced back by a process that does nothing else, over the same kind
+of Unix socket and asyncio protocol (what isolated mode cannot go below). A measurement, not a
+test: it exits 0 whatever the figures.
 
     python bench/invocation.py [--rounds 5000] [--repeats 5] [--loop uvloop] [--profile MODE]
 """
@@ -14,7 +17,10 @@ import argparse
 import asyncio
 import cProfile
 import pstats
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.runtime.events import EventType, RequestData, ViewerRequest
+from edge.runtime.framing import pack_for_worker
 from edge.runtime.function import EdgeFunction, Mode
 from edge.runtime.handler import HandlerSpec
 from edge.runtime.runner import DeployedFunction, invoke
@@ -35,7 +42,14 @@ def handler(event, context):
     request["headers"]["x-handled-by"] = [{"key": "X-Handled-By", "value": context.function_name}]
     return request
 '''
-TARGETS = ("baseline", Mode.ISOLATED.value, Mode.INLINE.value)
+TARGETS = ("baseline", "round trip", Mode.ISOLATED.value, Mode.INLINE.value)
+MODES = (Mode.ISOLATED.value, Mode.INLINE.value)
+ECHO = """
+import socket, sys
+channel = socket.socket(fileno=int(sys.argv[1]))
+while data := channel.recv(1 << 16):
+    channel.sendall(data)
+"""
 TARGETS_US = {Mode.ISOLATED.value: 50.0, Mode.INLINE.value: 5.0}
 
 
@@ -47,6 +61,40 @@ def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 async def _baseline_call(event: dict[str, Any]) -> dict[str, Any]:
     return _handler(event, None)
+
+
+class _Echo(asyncio.Protocol):
+    """The node's side of the round trip: one write, one future resolved by the answer."""
+
+    def __init__(self) -> None:
+        self.waiter: asyncio.Future[bytes] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(data)
+
+
+async def _round_trip(frame: bytes) -> tuple[Callable[[], Awaitable[Any]], Callable[[], None]]:
+    """A bouncing process, and a call that sends it `frame` and awaits it back; and a stop."""
+    ours, theirs = socket.socketpair()
+    with theirs:
+        process = subprocess.Popen([sys.executable, "-c", ECHO, str(theirs.fileno())],
+                                   pass_fds=(theirs.fileno(),))
+    loop = asyncio.get_running_loop()
+    echo = _Echo()
+    transport, _ = await loop.create_unix_connection(lambda: echo, sock=ours)
+
+    def call() -> Awaitable[bytes]:
+        echo.waiter = loop.create_future()
+        transport.write(frame)
+        return echo.waiter
+
+    def stop() -> None:
+        transport.close()
+        process.kill()
+        process.wait()
+
+    return call, stop
 
 
 async def _cpu_per_call(call: Callable[[], Awaitable[Any]], rounds: int) -> float:
@@ -72,13 +120,17 @@ async def _measure(rounds: int, repeats: int, handler: Path, profile: str | None
                 mode=Mode(mode),
             )
         )
-        for mode in TARGETS[1:]
+        for mode in MODES
     }
-    calls: dict[str, Callable[[], Awaitable[Any]]] = {"baseline": lambda: _baseline_call(event)}
+    frame = pack_for_worker(["invoke", "00000000-0000-4000-8000-000000000000", 0.0, event])
+    round_trip, stop = await _round_trip(frame)
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {
+        "baseline": lambda: _baseline_call(event), "round trip": round_trip,
+    }
     for mode, function in deployed.items():
         calls[mode] = lambda function=function: invoke(function, trigger)
     try:
-        for mode in TARGETS[1:]:
+        for mode in MODES:
             result = await invoke(deployed[mode], trigger)  # the cold start, and a sanity check
             assert isinstance(result.outcome, AcceptedRequest), result
         if profile is not None:
@@ -93,18 +145,22 @@ async def _measure(rounds: int, repeats: int, handler: Path, profile: str | None
             for target in TARGETS:
                 runs[target].append(await _cpu_per_call(calls[target], rounds))
     finally:
+        stop()
         for function in deployed.values():
             await function.close()
     medians = {target: statistics.median(values) for target, values in runs.items()}
-    print(f"{'target':<10} {'µs CPU':>8} {'best':>6} {'x base':>8} {'target µs':>10}  runs (µs)")
+    print(f"{'target':<11} {'µs CPU':>8} {'best':>6} {'x base':>8} {'target µs':>10}  runs (µs)")
     for target in TARGETS:
         goal = TARGETS_US.get(target)
         print(
-            f"{target:<10} {medians[target]:>8.1f} {min(runs[target]):>6.1f} "
+            f"{target:<11} {medians[target]:>8.1f} {min(runs[target]):>6.1f} "
             f"{medians[target] / medians['baseline']:>8.1f} "
             f"{'' if goal is None else f'{goal:.0f}':>10}  "
             + " ".join(f"{value:.1f}" for value in runs[target])
         )
+    for mode, floor in ((Mode.INLINE.value, "baseline"), (Mode.ISOLATED.value, "round trip")):
+        print(f"{mode}: {medians[mode]:.1f} µs, {medians[mode] - medians[floor]:.1f} µs above "
+              f"the {floor} (target {TARGETS_US[mode]:.0f} µs)")
 
 
 def main() -> None:

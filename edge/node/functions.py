@@ -14,7 +14,7 @@ import importlib.util
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -112,17 +112,15 @@ class NodeFunctions:
         self._successor = new
         return new
 
-    async def invoke(self, function: EdgeFunction, trigger: Trigger) -> InvocationResult:
+    def invoke(
+        self, function: EdgeFunction, trigger: Trigger
+    ) -> Coroutine[None, None, InvocationResult]:
         """Run `trigger`'s event through the deployed version of `function` (the latest, after
-        reloads)."""
+        reloads): the runner's coroutine itself, awaited by the trigger."""
         if self._successor is not None:
-            return await self._successor.invoke(function, trigger)
+            return self._successor.invoke(function, trigger)
         deployed = self._deployed.get(function.name) or self._deploy(function.name, function)
-        deployed.in_flight += 1  # so that a reload can wait for them
-        try:
-            return await invoke(deployed, trigger)
-        finally:
-            deployed.in_flight -= 1
+        return invoke(deployed, trigger)
 
     def record_error(
         self, function: EdgeFunction, request_id: str, error: FunctionError

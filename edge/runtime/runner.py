@@ -80,7 +80,7 @@ class DeployedFunction:
         self.log = log
         self.meter = FunctionMeter(function.memory_size)
         self.clock = clock  # wall time, for the timestamps Lambda writes into the log
-        self.in_flight = 0  # invocations begun and not yet ended, counted by the node
+        self.in_flight = 0  # executions in its pool now: a retired version waits for them
 
     async def close(self) -> None:
         await self.pool.close()
@@ -102,7 +102,11 @@ async def invoke(deployed: DeployedFunction, source: Trigger | Event) -> Invocat
     else:
         event = source.event()  # type: ignore[union-attr]
         original = None if pool.hands_over_event else event  # else built again when needed
-    execution = await pool.run(event, request_id)
+    deployed.in_flight += 1
+    try:
+        execution = await pool.run(event, request_id)
+    finally:
+        deployed.in_flight -= 1
     if isinstance(execution, Throttled):
         deployed.meter.record(None, Failure.LIMIT_EXCEEDED)
         error = FunctionError(Failure.LIMIT_EXCEEDED, execution.reason)
@@ -114,7 +118,8 @@ async def invoke(deployed: DeployedFunction, source: Trigger | Event) -> Invocat
         value = execution.value
         if original is None:
             original = source.event()  # type: ignore[union-attr]
-        verdict = validate(function.event_type, value, original["Records"][0]["cf"])
+        verdict = validate(function.event_type, value, original["Records"][0]["cf"],
+                           built_by_node=type(source) is not dict)
         unmarshallable = None
         if not execution.marshalled and not marshals_as_is(value, verdict):
             unmarshallable = _marshal_error(value)
