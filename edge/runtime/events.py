@@ -1,7 +1,7 @@
 """The CloudFront event a handler receives (spec §1.2–1.5).
 
 Events are plain dicts, exactly the JSON Lambda@Edge passes, built from plain inputs: the four
-trigger dataclasses say when each fires and what its function may still change.
+trigger classes say when each fires and what its function may still change.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ __all__ = ["DeployedFunction", "FunctionError", "InvocationResult", "invoke"]
 Event = dict[str, Any]
 
 
-
 @dataclass(frozen=True, slots=True)
 class FunctionError:
     """The function failed: the viewer gets `response` (spec §2.4), the error log `reason`."""
@@ -97,10 +96,10 @@ async def invoke(deployed: DeployedFunction, source: Trigger | Event) -> Invocat
     function = deployed.function
     pool = deployed.pool
     request_id = _request_id()
-    if type(source) is dict:  # a given event: the handler never gets the caller's own
+    if isinstance(source, dict):  # a given event: the handler never gets the caller's own
         event, original = (framing.copy(source) if pool.hands_over_event else source), source
     else:
-        event = source.event()  # type: ignore[union-attr]
+        event = source.event()
         original = None if pool.hands_over_event else event  # else built again when needed
     deployed.in_flight += 1
     try:
@@ -113,30 +112,19 @@ async def invoke(deployed: DeployedFunction, source: Trigger | Event) -> Invocat
         return InvocationResult(request_id, error, None, "")
 
     outcome: AcceptedRequest | AcceptedResponse | FunctionError
-    failure = cause = None
     if isinstance(execution, Completed):
-        value = execution.value
         if original is None:
-            original = source.event()  # type: ignore[union-attr]
-        verdict = validate(function.event_type, value, original["Records"][0]["cf"],
-                           built_by_node=type(source) is not dict)
-        unmarshallable = None
-        if not execution.marshalled and not marshals_as_is(value, verdict):
-            unmarshallable = _marshal_error(value)
-        if unmarshallable is not None:
-            execution = ExecutionFailed(Cause.MARSHAL, "Runtime.MarshalError", unmarshallable,
-                                        "", *execution[1:5])
-        elif isinstance(verdict, ValidationError):
-            outcome = FunctionError(Failure.VALIDATION_ERROR, verdict.reason)
-            failure = Failure.VALIDATION_ERROR
+            original = source.event()  # type: ignore[union-attr]  # a trigger: see above
+        judged = _judged(function, execution, original, isinstance(source, dict))
+        if isinstance(judged, ExecutionFailed):
+            execution = judged
         else:
-            outcome = verdict
+            outcome = judged
     error = ""
     if isinstance(execution, ExecutionFailed):
         reason = f"{execution.error_type}: {execution.message}"
         outcome = FunctionError(Failure.EXECUTION_ERROR, reason)
         error = error_text(execution, request_id, deployed.clock())
-        failure, cause = Failure.EXECUTION_ERROR, execution.cause
     duration_ms = execution.duration_ms
     report = Report(
         request_id,
@@ -146,11 +134,33 @@ async def invoke(deployed: DeployedFunction, source: Trigger | Event) -> Invocat
         execution.max_memory_used_mb,
         execution.init_duration_ms,
     )
-    deployed.meter.record(report, failure, cause)
+    if isinstance(outcome, FunctionError):
+        cause = execution.cause if isinstance(execution, ExecutionFailed) else None
+        deployed.meter.record(report, outcome.failure, cause)
+    else:
+        deployed.meter.record(report)
     text = invocation_text(function.version, report, execution.output, error)
     if deployed.log is not None:
         deployed.log.write(text)
     return InvocationResult(request_id, outcome, report, text)
+
+
+def _judged(
+    function: EdgeFunction, execution: Completed, original: Event, given: bool
+) -> AcceptedRequest | AcceptedResponse | FunctionError | ExecutionFailed:
+    """What becomes of a returned value: validated against the original event, and, when it
+    has not been through JSON yet (inline), marshalled, a failure of which comes first (the
+    execution failed, as Lambda's runtime would report it)."""
+    value = execution.value
+    verdict = validate(function.event_type, value, original["Records"][0]["cf"],
+                       built_by_node=not given)
+    if not execution.marshalled and not marshals_as_is(value, verdict) and \
+            (unmarshallable := _marshal_error(value)) is not None:
+        return ExecutionFailed(Cause.MARSHAL, "Runtime.MarshalError", unmarshallable, "",
+                               *execution[1:5])
+    if isinstance(verdict, ValidationError):
+        return FunctionError(Failure.VALIDATION_ERROR, verdict.reason)
+    return verdict
 
 
 def _marshal_error(value: Any) -> str | None:
@@ -162,24 +172,35 @@ def _marshal_error(value: Any) -> str | None:
     return None
 
 
-# Lambda's RequestIds are random (version 4) UUIDs. Here the first 80 bits are drawn once per
-# process and the last 48 count: as unique, at a fraction of the cost of drawing 128 bits each
-# time; `random` is left alone, so a handler that seeds it in inline mode changes nothing.
-_ids = itertools.count()
-
-
-def _new_prefix() -> None:
-    global _prefix
-    digits = f"{secrets.randbits(80) & _UUID4_KEEP | _UUID4_SET:020x}"
-    _prefix = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-"
-
-
 _UUID4_KEEP = ~((0xF000 << 16) | 0xC000) & ((1 << 80) - 1)
 _UUID4_SET = (0x4000 << 16) | 0x8000  # version 4, RFC 4122 variant
-_prefix = ""
-_new_prefix()
-os.register_at_fork(after_in_child=_new_prefix)
+_LOW_48 = (1 << 48) - 1
 
 
-def _request_id() -> str:
-    return f"{_prefix}{next(_ids) & 0xFFFFFFFFFFFF:012x}"
+class _RequestIds:
+    """Lambda's RequestIds: random (version 4) UUIDs, at a fraction of the cost of 128 random
+    bits each time.
+
+    80 bits are drawn once per process (again in a forked child); the last 48 are the
+    invocation's number through a permutation drawn with them (multiplying by an odd number is
+    one-to-one modulo 2**48), so no two repeat and they do not read as a count. `random` is left
+    alone: a handler that seeds it in inline mode changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.draw()
+        os.register_at_fork(after_in_child=self.draw)
+
+    def draw(self) -> None:
+        digits = f"{secrets.randbits(80) & _UUID4_KEEP | _UUID4_SET:020x}"
+        self._prefix = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-"
+        self._factor = secrets.randbits(48) | 1
+        self._offset = secrets.randbits(48)
+        self._count = itertools.count()
+
+    def next(self) -> str:
+        number = next(self._count) * self._factor + self._offset
+        return f"{self._prefix}{number & _LOW_48:012x}"
+
+
+_request_id = _RequestIds().next
