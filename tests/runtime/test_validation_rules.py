@@ -688,10 +688,15 @@ def test_response_without_body_keeps_the_origins() -> None:  # §1.4
     assert ("Cache-Control", "max-age=60") in verdict.headers
 
 
+@pytest.mark.parametrize("added", [False, True], ids=["unchanged", "one-added"])
 @pytest.mark.parametrize("event_type", list(EventType))
-def test_unchanged_headers_give_the_same_verdict_taken_as_they_are(event_type: EventType) -> None:
+def test_original_headers_give_the_same_verdict_taken_as_they_are(
+    event_type: EventType, added: bool
+) -> None:
     record = cf(event_type)
     returned = copy.deepcopy(record["request" if event_type.is_request else "response"])
+    if added:
+        returned["headers"]["x-added"] = [{"value": "1"}]
     checked = validate(event_type, returned, record)
     taken = validate(event_type, copy.deepcopy(returned), record, built_by_node=True)
     assert isinstance(checked, AcceptedRequest | AcceptedResponse)
