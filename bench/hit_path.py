@@ -365,18 +365,24 @@ def bench_main(
     if args.tool == "wrk" and not has_wrk:
         parser.error("wrk is not on PATH (Debian: apt-get install wrk); try --tool builtin")
     use_wrk = args.tool == "wrk" or (args.tool == "auto" and has_wrk)
+    if use_wrk:
+        return stopping_cleanly(name, lambda: run_with(args, measure_wrk, "wrk, 1 thread"))
+    return stopping_cleanly(name, lambda: run_with(
+        args, measure_builtin, "built-in aiohttp client, 1 process (slower than wrk: it may hold "
+        "the baseline back, which reads as a higher ratio)"))
+
+
+def stopping_cleanly(name: str, run: Callable[[], None]) -> int:
+    """Run a bench whose processes a `Fleet` stops in a `finally`, so that Ctrl-C, SIGTERM or a
+    failure unwinds through it; the exit status, with one line saying what went wrong."""
 
     def terminated(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)  # unwinds through the finally that stops every process
+        raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminated)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
     try:
-        if use_wrk:
-            run_with(args, measure_wrk, "wrk, 1 thread")
-        else:
-            run_with(args, measure_builtin, "built-in aiohttp client, 1 process (slower than "
-                     "wrk: it may hold the baseline back, which reads as a higher ratio)")
+        run()
     except KeyboardInterrupt:
         print("\ninterrupted; every process stopped", file=sys.stderr)
         return 130

@@ -19,7 +19,6 @@ import argparse
 import http.client
 import importlib.util
 import json
-import signal
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from types import ModuleType
 
 import uvloop
 from aiohttp import web
-from hit_path import Fleet, free_port, wait_ready
+from hit_path import Fleet, free_port, stopping_cleanly, wait_ready
 from PIL import Image
 
 from origin.app import PACKAGED_CONTENT, make_app
@@ -190,20 +189,8 @@ def main() -> int:
     if min(args.misses, args.hits) < 2:
         parser.error("--misses and --hits must be at least 2")
 
-    def terminated(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)  # unwinds through the finally that stops every process
-
-    signal.signal(signal.SIGTERM, terminated)
     with tempfile.TemporaryDirectory(prefix="edgesim-bench-") as workdir:
-        try:
-            run(args, Path(workdir))
-        except KeyboardInterrupt:
-            print("\ninterrupted; every process stopped", file=sys.stderr)
-            return 130
-        except (RuntimeError, OSError) as exc:
-            print(f"images: {exc}", file=sys.stderr)
-            return 1
-    return 0
+        return stopping_cleanly("images", lambda: run(args, Path(workdir)))
 
 
 if __name__ == "__main__":

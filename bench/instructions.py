@@ -19,13 +19,12 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from hit_path import Fleet, free_port, serve_origin, wait_ready
+from hit_path import Fleet, free_port, serve_origin, stopping_cleanly, wait_ready
 
 from functions import HANDLER, TARGETS, config_text
 
@@ -112,29 +111,24 @@ def main() -> int:
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not on PATH (Debian: apt-get install valgrind)")
 
-    def terminated(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)  # unwinds through the finally that stops every process
-
-    signal.signal(signal.SIGTERM, terminated)
     per_request: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="edgesim-bench-") as folder:
-        workdir = Path(folder)
-        (workdir / "rewrite.py").write_text(HANDLER)
-        fleet = Fleet(workdir)
-        try:
-            for target, path in TARGETS.items():
-                counts = [instructions(workdir, fleet, path, n) for n in (low, high)]
-                per_request[target] = (counts[1] - counts[0]) / (high - low)
-                print(f"  {target:<9} {per_request[target]:10.0f} instructions per request",
-                      file=sys.stderr, flush=True)
-        except KeyboardInterrupt:
-            print("\ninterrupted; every process stopped", file=sys.stderr)
-            return 130
-        except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-            print(f"instructions: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            fleet.stop_all()
+
+    def run() -> None:
+        with tempfile.TemporaryDirectory(prefix="edgesim-bench-") as folder:
+            workdir = Path(folder)
+            (workdir / "rewrite.py").write_text(HANDLER)
+            fleet = Fleet(workdir)
+            try:
+                for target, path in TARGETS.items():
+                    counts = [instructions(workdir, fleet, path, n) for n in (low, high)]
+                    per_request[target] = (counts[1] - counts[0]) / (high - low)
+                    print(f"  {target:<9} {per_request[target]:10.0f} instructions per request",
+                          file=sys.stderr, flush=True)
+            finally:
+                fleet.stop_all()
+
+    if status := stopping_cleanly("instructions", run):
+        return status
     hit = per_request["none"]
     print(f"\nhit (no function): {hit:.0f} instructions per request")
     for mode in ("inline", "isolated"):
