@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.runtime.execution import Cause, Completed, ExecutionFailed
-from edge.runtime.framing import HEADER_SIZE, pack_for_worker, unpack, unpack_one
+from edge.runtime.framing import pack_for_worker, unpack
 from edge.runtime.function import EdgeFunction
 
 __all__ = ["INIT_TIMEOUT", "Environment"]
@@ -40,20 +40,11 @@ class _Channel(asyncio.Protocol):
         self._buffer = bytearray()
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        if not buffer and len(data) >= HEADER_SIZE and \
-                len(data) == HEADER_SIZE + int.from_bytes(data[:HEADER_SIZE], "big"):
-            self._received(unpack_one(data))  # the common case: one whole frame, alone
-            return
-        buffer += data
-        for message in unpack(buffer):
-            self._received(message)
-
-    def _received(self, message: Any) -> None:
-        if message[0] == "output":
-            self.output.append(message[1])
-        elif self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(message)
+        for message in unpack(self._buffer, data):
+            if message[0] == "output":
+                self.output.append(message[1])
+            elif self.waiter is not None and not self.waiter.done():
+                self.waiter.set_result(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.waiter is not None and not self.waiter.done():

@@ -25,7 +25,6 @@ __all__ = [
     "pack_for_worker",
     "unpack",
     "unpack_from_node",
-    "unpack_one",
 ]
 
 HEADER_SIZE = 4
@@ -58,19 +57,28 @@ def pack(message: Any) -> bytes:
     return len(payload).to_bytes(HEADER_SIZE, "big") + payload
 
 
-def unpack(buffer: bytearray) -> Iterator[Any]:
-    """Take every complete JSON frame off the front of `buffer`, leaving a partial one."""
+def unpack(buffer: bytearray, data: bytes = b"") -> Iterator[Any]:
+    """Every complete JSON frame of `buffer` followed by `data`, taken off `buffer`, which keeps
+    a partial one.
+
+    The common case, `data` one whole frame after an empty buffer, is read from `data` itself.
+    """
+    if not buffer and len(data) >= HEADER_SIZE and \
+            len(data) == HEADER_SIZE + int.from_bytes(data[:HEADER_SIZE], "big"):
+        yield _message(data)
+        return
+    buffer += data
     while len(buffer) >= HEADER_SIZE:
         end = HEADER_SIZE + int.from_bytes(buffer[:HEADER_SIZE], "big")
         if len(buffer) < end:
             return
-        message = unpack_one(buffer[:end])
+        message = _message(buffer[:end])
         del buffer[:end]
         yield message
 
 
-def unpack_one(frame: bytes) -> Any:
-    """The message of `frame`, one whole JSON frame."""
+def _message(frame: bytes | bytearray) -> Any:
+    """The message of one whole JSON frame."""
     return _load(frame[HEADER_SIZE:].decode())
 
 

@@ -444,25 +444,17 @@ def _response(
 class _Headers(NamedTuple):
     entries: CfHeaders  # normalised: every entry {key, value}, no empty lists
     pairs: Pairs  # the same as (key, value), in order
-    names: list[_Name]  # the names of `entries` checked one by one (not the original's kept)
+    names: list[_Name]  # the names of `entries` (none when the original's were taken whole)
 
 
-def _headers(value: Any, where: str, known: CfHeaders | None = None) -> _Headers:
-    """Check the `{lowercase: [{key, value}]}` shape and fill in missing keys.
-
-    A header whose entries are those of `known` (the original's, in an event the node built) is
-    taken as it is: one comparison in C instead of a check per entry.
-    """
+def _headers(value: Any, where: str) -> _Headers:
+    """Check the `{lowercase: [{key, value}]}` shape and fill in missing keys."""
     if not isinstance(value, dict):
         raise _Invalid(f"{where} must be an object keyed by lowercase header name")
     headers: CfHeaders = {}
     pairs: list[tuple[str, str]] = []
     names: list[_Name] = []
     for name, entries in value.items():
-        if known is not None and (kept := known.get(name)) is not None and entries == kept:
-            headers[name] = kept
-            pairs += [(entry["key"], entry["value"]) for entry in kept]
-            continue
         facts = _NAMES.get(name) or _name(name)
         if facts is None:
             raise _Invalid(f"{where} names must be lowercase header names, not {name!r}")
@@ -497,7 +489,7 @@ def _changed_headers(
         pairs = tuple([(entry["key"], entry["value"]) for entries in before.values()
                        for entry in entries])
         return _Headers(before, pairs, [])
-    headers = _headers(value, "headers", before if built_by_node else None)
+    headers = _headers(value, "headers")
     _check_header_rules(event_type, rules, headers, before)
     return headers
 

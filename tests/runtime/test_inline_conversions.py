@@ -84,3 +84,13 @@ def test_a_frame_that_is_not_json_fails_as_json_loads_does(text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(text)
     assert str(raised.value) == str(expected.value)
+
+
+def test_frames_arriving_whole_split_or_together_are_each_read_once() -> None:
+    frames = [framing.pack(["output", "a"]), framing.pack(["return", {"b": [1]}, 1.5, 20])]
+    assert list(framing.unpack(bytearray(), frames[0])) == [["output", "a"]]
+    buffer = bytearray()
+    assert list(framing.unpack(buffer, frames[1][:7])) == []
+    assert list(framing.unpack(buffer, frames[1][7:] + frames[0])) == [
+        ["return", {"b": [1]}, 1.5, 20], ["output", "a"]]
+    assert buffer == b""
