@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.world import free_port
+from tests.world import access_log_lines, free_port
 
 EDGESIM = [sys.executable, "-m", "edge"]
 
@@ -155,10 +155,7 @@ def test_up_serves_hits_invalidates_restarts_and_stops_cleanly(up) -> None:
     assert "Traceback" not in out
     for kid in children_of(process.pid) + kids:
         assert not Path(f"/proc/{kid}").exists()
-    lines = [
-        line for f in (cwd / "logs" / "IAD89-C1").glob("*.log")
-        for line in f.read_text().splitlines() if not line.startswith("#")
-    ]
+    lines = access_log_lines(cwd / "logs" / "IAD89-C1")
     assert len(lines) == 3  # miss, hit, miss: nothing lost at shutdown
 
 

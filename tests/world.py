@@ -195,6 +195,13 @@ class World:
             await runner.cleanup()
 
 
+def access_log_lines(node_logs: Path) -> list[str]:
+    """The access-log records of one node, in the order they were written: one file per hour,
+    whose names sort by hour (a clock may cross an hour between two requests)."""
+    return [line for f in sorted(node_logs.glob("*.log"))
+            for line in f.read_text().splitlines() if not line.startswith("#")]
+
+
 def world_document(
     log_dir: Path, origin_port: int, edit: Callable[[dict[str, Any]], None] | None = None,
     tiers: bool = True, example_functions: bool = False,

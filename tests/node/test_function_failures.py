@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.node.functions import function_world
-from tests.world import TOKEN
+from tests.world import TOKEN, access_log_lines
 
 FAILURES = {
     "raises": ("def handler(event, context):\n    raise ValueError('no such user')\n",
@@ -68,8 +68,7 @@ async def test_a_failing_viewer_request_function_gets_cloudfronts_error(
     assert record["error"] == error and record["eventType"] == "viewer-request"
     assert record["xEdgeRequestId"] == response.headers["X-Amz-Cf-Id"]
     assert reason in record["reason"] or kind in ("exits", "crashes", "never returns")
-    access = [line for f in (tmp_path / "logs" / world.pop).glob("*.log")
-              for line in f.read_text().splitlines() if not line.startswith("#")]
+    access = access_log_lines(tmp_path / "logs" / world.pop)
     assert access[0].split("\t")[13] == error  # x-edge-result-type
 
 

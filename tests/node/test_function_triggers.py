@@ -10,7 +10,7 @@ from aiohttp import web
 
 from origin.app import make_app
 from tests.node.functions import function_world
-from tests.world import reserve_port, site
+from tests.world import access_log_lines, reserve_port, site
 
 REWRITE_TO_ECHO = """
 def handler(event, context):
@@ -40,10 +40,7 @@ async def test_viewer_request_rewrite_keeps_the_behavior_chosen_on_the_original_
         assert readings["viewer_request"]["invocations"] == 2  # hit or miss, it runs
     finally:
         await world.close()
-    lines = [
-        line.split("\t") for f in (tmp_path / "logs" / world.pop).glob("*.log")
-        for line in f.read_text().splitlines() if not line.startswith("#")
-    ]
+    lines = [line.split("\t") for line in access_log_lines(tmp_path / "logs" / world.pop)]
     assert [fields[7] for fields in lines] == ["/t/page", "/t/page"]  # cs-uri-stem: the viewer's
 
 

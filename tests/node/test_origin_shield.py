@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.node.functions import handler_file
-from tests.world import World, reserve_node_port, start_world
+from tests.world import World, access_log_lines, reserve_node_port, start_world
 
 SHIELD = "REC-eu-central-1"
 ORIGIN_REQUEST = """
@@ -32,8 +32,7 @@ async def _shielded_world(tmp_path: Path) -> World:
 
 
 def _log_lines(tmp_path: Path, node_id: str) -> list[list[str]]:
-    return [line.split("\t") for f in (tmp_path / "logs" / node_id).glob("*.log")
-            for line in f.read_text().splitlines() if not line.startswith("#")]
+    return [line.split("\t") for line in access_log_lines(tmp_path / "logs" / node_id)]
 
 
 async def test_regional_caches_fetch_through_the_shield(tmp_path: Path) -> None:

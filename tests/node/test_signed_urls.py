@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from edge.geo.cities import ip_for
 from edge.node.location import world_cities
 from tests.node.conftest import Clock
-from tests.world import World, start_world
+from tests.world import World, access_log_lines, start_world
 
 KEY_ID = "K2JCJMDEHXQW5F"
 PROTECTED = ("/members/*", "/static/*", "/api/*")
@@ -75,8 +75,7 @@ def until(clock: Clock, seconds: int) -> datetime:
 
 
 def log_lines(tmp_path: Path, node_id: str) -> list[list[str]]:
-    return [line.split("\t") for f in (tmp_path / "logs" / node_id).glob("*.log")
-            for line in f.read_text().splitlines() if not line.startswith("#")]
+    return [line.split("\t") for line in access_log_lines(tmp_path / "logs" / node_id)]
 
 
 async def refused(world: World, path: str, code: str, **kw: Any) -> None:

@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 from tests.node.conftest import Clock
-from tests.world import World, start_world
+from tests.world import World, access_log_lines, start_world
 
 
 async def test_miss_then_hit_with_growing_age(world: World, clock: Clock) -> None:
@@ -161,13 +161,7 @@ async def test_access_log_has_every_line_after_shutdown(tmp_path: Path) -> None:
         response = await world.get(f"/t/log-{i}?size=10")
         ids.append(response.headers["X-Amz-Cf-Id"])
     await world.close()
-    lines = [
-        line
-        for f in (tmp_path / "logs").rglob("*.log")
-        for line in f.read_text().splitlines()
-        if not line.startswith("#")
-    ]
-    pop_lines = [line.split("\t") for line in lines if f"\t{world.pop}\t" in line]
+    pop_lines = [line.split("\t") for line in access_log_lines(tmp_path / "logs" / world.pop)]
     assert len(pop_lines) == 25
     assert all(len(fields) == 33 for fields in pop_lines)
     assert [fields[14] for fields in pop_lines] == ids

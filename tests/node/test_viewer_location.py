@@ -17,7 +17,7 @@ from edge.config.model import LOOPBACK
 from edge.geo.cities import ip_for
 from edge.node.location import TrustedProxies, city_override, world_cities
 from tests.node.functions import handler_file
-from tests.world import World, start_world
+from tests.world import World, access_log_lines, start_world
 
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 # The access log's fields, 0-based (spec §6.6).
@@ -64,8 +64,7 @@ async def echo(world: World, path: str, **kw: Any) -> dict[str, list[str]]:
 
 
 def log_lines(tmp_path: Path, node_id: str) -> list[list[str]]:
-    return [line.split("\t") for f in (tmp_path / "logs" / node_id).glob("*.log")
-            for line in f.read_text().splitlines() if not line.startswith("#")]
+    return [line.split("\t") for line in access_log_lines(tmp_path / "logs" / node_id)]
 
 
 async def test_the_override_header_makes_the_viewer_a_tokyo_address_and_goes_no_further(
