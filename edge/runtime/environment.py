@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from edge.runtime.changes import patched
 from edge.runtime.execution import Cause, Completed, ExecutionFailed
 from edge.runtime.framing import pack_for_worker, unpack
 from edge.runtime.function import EdgeFunction
@@ -28,12 +29,17 @@ __all__ = ["INIT_TIMEOUT", "Environment"]
 INIT_TIMEOUT = 10.0  # seconds; Lambda's limit on the init phase
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # so the worker finds `edge`
 _TIMED_OUT = object()
+_RETURNED = frozenset({"patch", "return"})  # the replies of a handler that returned a value
 
 
 class _Channel(asyncio.Protocol):
-    """Frames from the worker: output is collected, the one awaited reply resolves `waiter`."""
+    """Frames from the worker: output is collected, the one awaited reply resolves `waiter`.
 
-    def __init__(self) -> None:
+    It keeps its loop: `asyncio.get_running_loop()` asks the kernel for the process id each
+    time, a system call the warm path can do without."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
         self.transport: asyncio.Transport | None = None
         self.output: list[str] = []
         self.waiter: asyncio.Future[Any] | None = None
@@ -52,7 +58,7 @@ class _Channel(asyncio.Protocol):
 
     def request(self, message: Any) -> asyncio.Future[Any]:
         assert self.transport is not None
-        self.waiter = asyncio.get_running_loop().create_future()
+        self.waiter = self.loop.create_future()
         self.output = []
         self.transport.write(pack_for_worker(message))
         return self.waiter
@@ -82,7 +88,7 @@ class Environment:
         loop = asyncio.get_running_loop()
         started = loop.time()
         ours, theirs = socket.socketpair()
-        channel = _Channel()
+        channel = _Channel(loop)
         log_stream_name = (
             f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{function.version}]"
             f"{secrets.token_hex(16)}"
@@ -142,6 +148,11 @@ class Environment:
         )
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop it was started on, whose clock its pool keeps idle times by."""
+        return self._channel.loop
+
+    @property
     def alive(self) -> bool:
         return self._process.returncode is None and not self._channel_closed
 
@@ -153,7 +164,7 @@ class Environment:
     async def invoke(self, event: dict[str, Any], request_id: str) -> Completed | ExecutionFailed:
         """Run one event; a timeout or a dead worker leaves this environment unusable."""
         timeout = self.function.timeout
-        loop = asyncio.get_running_loop()
+        loop = self._channel.loop
         started = loop.time()
         waiter = self._channel.request(["invoke", request_id, time.monotonic() + timeout, event])
         timer = loop.call_later(timeout, _expire, waiter)
@@ -166,8 +177,10 @@ class Environment:
         if self._cold:
             init_ms, self._cold = self._init_duration_ms, False
             output, self._init_output = self._init_output + output, ""
-        if reply is not None and reply is not _TIMED_OUT and reply[0] == "return":
-            _, value, duration_ms, self._max_memory_used_mb = reply
+        if reply is not None and reply is not _TIMED_OUT and reply[0] in _RETURNED:
+            kind, value, duration_ms, self._max_memory_used_mb = reply
+            if kind == "patch":
+                value = patched(event, value)
             return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms)
         elapsed_ms = (loop.time() - started) * 1000
         if reply is _TIMED_OUT:
@@ -207,7 +220,7 @@ class Environment:
         """Send one frame and wait for the reply: a message, None if the worker died, or
         `_TIMED_OUT`. A timer rather than `wait_for`: it costs less on the warm path."""
         waiter = self._channel.request(message)
-        timer = asyncio.get_running_loop().call_later(timeout, _expire, waiter)
+        timer = self._channel.loop.call_later(timeout, _expire, waiter)
         try:
             return await waiter
         finally:

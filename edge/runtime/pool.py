@@ -101,7 +101,7 @@ class FunctionPool:
             finally:
                 busy.discard(environment)
                 if environment.alive and not self._closed:
-                    idle.append((environment, asyncio.get_running_loop().time()))
+                    idle.append((environment, environment.loop.time()))
                     if self._reaper is None:
                         self._schedule_reaper()
                 else:

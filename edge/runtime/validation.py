@@ -447,14 +447,23 @@ class _Headers(NamedTuple):
     names: list[_Name]  # the names of `entries` (none when the original's were taken whole)
 
 
-def _headers(value: Any, where: str) -> _Headers:
-    """Check the `{lowercase: [{key, value}]}` shape and fill in missing keys."""
+def _headers(value: Any, where: str, built: CfHeaders | None = None) -> _Headers:
+    """Check the `{lowercase: [{key, value}]}` shape and fill in missing keys.
+
+    `built`: headers the node built, normalised and allowed; a name whose entries are still
+    theirs is taken as it is (and left out of `names`: no rule applies to what did not change).
+    """
     if not isinstance(value, dict):
         raise _Invalid(f"{where} must be an object keyed by lowercase header name")
     headers: CfHeaders = {}
     pairs: list[tuple[str, str]] = []
     names: list[_Name] = []
     for name, entries in value.items():
+        if built is not None and (kept := built.get(name)) is not None and \
+                (entries is kept or entries == kept):
+            headers[name] = kept
+            pairs += [(entry["key"], entry["value"]) for entry in kept]
+            continue
         facts = _NAMES.get(name) or _name(name)
         if facts is None:
             raise _Invalid(f"{where} names must be lowercase header names, not {name!r}")
@@ -489,7 +498,7 @@ def _changed_headers(
         pairs = tuple([(entry["key"], entry["value"]) for entries in before.values()
                        for entry in entries])
         return _Headers(before, pairs, [])
-    headers = _headers(value, "headers")
+    headers = _headers(value, "headers", before if built_by_node else None)
     _check_header_rules(event_type, rules, headers, before)
     return headers
 

@@ -3,7 +3,9 @@
 Started as `python -m edge.runtime.worker FD`, FD being its end of a Unix socket pair. The node
 sends an init frame (handler, function settings, import path); the worker caps its address
 space, imports the handler and answers `ready`, then for each `invoke` frame streams the
-handler's output as `output` frames and ends with one `return` or `error` frame. When the
+handler's output as `output` frames and ends with one `patch` frame (what the handler changed
+in the request or response of its event: see `changes`), `return` frame (a value that is
+neither) or `error` frame. When the
 handler calls `sys.exit` the worker exits with its code, as Lambda's runtime does, and the
 node sees the environment die. Only the standard library is loaded, to keep cold starts short.
 """
@@ -19,8 +21,9 @@ import time
 from typing import Any
 
 from edge.runtime import capture
+from edge.runtime.changes import patch
 from edge.runtime.context import context_class
-from edge.runtime.framing import pack, unpack_from_node
+from edge.runtime.framing import copy, dumps, pack, unpack_from_node
 from edge.runtime.handler import (
     Exited,
     Handler,
@@ -53,9 +56,6 @@ class _Channel:
 
     def send(self, message: Any) -> None:
         self._sock.sendall(pack(message))
-
-    def send_frame(self, frame: bytes) -> None:
-        self._sock.sendall(frame)
 
     def send_output(self, text: str) -> None:
         self.send(["output", text])
@@ -94,6 +94,7 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
     )
     while (message := channel.receive()) is not None:
         _, request_id, deadline, event = message
+        original = copy(event)  # what the handler changed is told against it
         output = capture.Capture(request_id, channel.send_output)
         token = capture.current.set(output)
         context = context_of(request_id, deadline)
@@ -106,9 +107,9 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
         match outcome:
             case Returned(value):
                 try:
-                    frame = pack(["return", value, duration_ms, memory])
-                except (TypeError, ValueError) as error:  # Lambda marshals the value as JSON
-                    frame = pack(
+                    dumps(value)  # Lambda marshals the value as JSON: what it cannot carry fails
+                except (TypeError, ValueError) as error:
+                    channel.send(
                         [
                             "error",
                             "Marshal",
@@ -119,7 +120,12 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
                             memory,
                         ]
                     )
-                channel.send_frame(frame)
+                    continue
+                change = patch(value, original)
+                if change is None:
+                    channel.send(["return", value, duration_ms, memory])
+                else:
+                    channel.send(["patch", change, duration_ms, memory])
             case Raised(error_type, text, trace) as raised if raised.out_of_memory:
                 channel.send(
                     [
