@@ -28,6 +28,7 @@ class PreparedHit:
 
     head: bytes
     content_type: str | None  # the Content-Type sent, for the access log
+    stored: CIMultiDictProxy[str]  # the object's own headers it was made from (an error page's)
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,10 +226,11 @@ async def _store(
         body = _compressed(behavior, ex, status, headers, body)
     vary = headers.get("Vary")
     variant = sem.variant_key(vary, head.headers)
+    stored = CIMultiDictProxy(headers)
     entry = CachedResponse(
         status=status,
         reason=upstream.reason,
-        headers=CIMultiDictProxy(headers),
+        headers=stored,
         body=body,
         storage=storage,
         initial_age=ctx.semantics.initial_age(upstream.headers, request_time, response_time),
@@ -237,7 +238,7 @@ async def _store(
         uri=ex.uri,
         vary=vary,
         variant=variant or "",
-        prepared=prepare_hit(ctx, behavior, status, upstream.reason, headers, body),
+        prepared=prepare_hit(ctx, behavior, status, upstream.reason, stored, body),
     )
     if variant is not None:
         ctx.store.store(key, entry)
@@ -288,13 +289,14 @@ def _refreshed(
         ex.head, entry.status, merged, behavior.cache_policy,
         ctx.error_caching_min_ttl(entry.status), response_time,
     )
+    stored = CIMultiDictProxy(merged)
     refreshed = replace(
         entry,
-        headers=CIMultiDictProxy(merged),
+        headers=stored,
         storage=storage or entry.storage,
         initial_age=ctx.semantics.initial_age(upstream.headers, request_time, response_time),
         response_time=response_time,
-        prepared=prepare_hit(ctx, behavior, entry.status, entry.reason, merged, entry.body),
+        prepared=prepare_hit(ctx, behavior, entry.status, entry.reason, stored, entry.body),
     )
     if storage is None:
         ctx.store.remove(key, entry.variant)

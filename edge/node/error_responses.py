@@ -51,9 +51,11 @@ async def with_custom_page(
     if reply.stream is not None:
         reply.stream.close()
     headers = CIMultiDict(reply.headers)
+    # A plain hit's headers are in its prepared bytes; the object's own are kept beside them.
+    page_headers = page.headers if page.prepared is None else page.prepared.stored
     for name in PAGE_HEADERS:
         headers.popall(name, None)
-        for value in page.headers.getall(name, ()):
+        for value in page_headers.getall(name, ()):
             headers.add(name, value)
     headers.popall("Content-Length", None)
     headers.popall("Content-Range", None)

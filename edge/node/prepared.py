@@ -13,11 +13,10 @@ import re
 
 from aiohttp import HttpVersion10, HttpVersion11, web
 from aiohttp.abc import AbstractStreamWriter
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.cache.entry import PreparedHit
 from edge.config import Behavior
-from edge.http.message import Headers
 from edge.node.context import NodeContext
 from edge.node.outcome import Outcome
 from edge.node.response_headers import edge_headers
@@ -30,7 +29,8 @@ _STATUS_LINE_START = {HttpVersion11: b"HTTP/1.1", HttpVersion10: b"HTTP/1.0"}
 
 
 def prepare_hit(
-    ctx: NodeContext, behavior: Behavior, status: int, reason: str, stored: Headers, body: bytes
+    ctx: NodeContext, behavior: Behavior, status: int, reason: str,
+    stored: CIMultiDictProxy[str], body: bytes,
 ) -> PreparedHit | None:
     """The unchanging part of a hit's response, as aiohttp would have written it.
 
@@ -51,7 +51,7 @@ def prepare_hit(
         return None
     # Characters UTF-8 cannot encode (lone surrogates) are dropped, as aiohttp does.
     head = "".join(f"{line}\r\n" for line in lines).encode("utf-8", "ignore")
-    return PreparedHit(head, headers.get("Content-Type"))
+    return PreparedHit(head, headers.get("Content-Type"), stored)
 
 
 def hit_bytes(

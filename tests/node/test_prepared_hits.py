@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping
 
 import pytest
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.node.prepared import prepare_hit
 from tests.world import World
@@ -118,14 +118,15 @@ async def test_responses_a_hit_answers_differently_are_not_prepared(
 ) -> None:
     ctx = world.context(world.pop)
     behavior = ctx.matcher.match("/t/x")
-    assert prepare_hit(ctx, behavior, status, "Reason", CIMultiDict(headers), b"body") is None
+    assert prepare_hit(ctx, behavior, status, "Reason",
+                       CIMultiDictProxy(CIMultiDict(headers)), b"body") is None
 
 
 async def test_a_prepared_head_is_what_aiohttp_would_complete(world: World) -> None:
     ctx = world.context(world.pop)
     behavior = ctx.matcher.match("/t/x")
-    stored = CIMultiDict({"Date": "Mon, 01 Jan 2024 00:00:00 GMT", "Content-Length": "99",
-                          "X-Amz-Cf-Id": "from-origin"})
+    stored = CIMultiDictProxy(CIMultiDict({"Date": "Mon, 01 Jan 2024 00:00:00 GMT",
+                                           "Content-Length": "99", "X-Amz-Cf-Id": "from-origin"}))
     prepared = prepare_hit(ctx, behavior, 200, "OK", stored, b"four")
     assert prepared is not None
     lines = prepared.head.decode().split("\r\n")
