@@ -29,11 +29,12 @@ from edge.geo.latency import LatencyModel
 from edge.geo.nearest import NearestTable
 from edge.http.forwarding import hop_by_hop
 from edge.http.message import X_FORWARDED_FOR
+from edge.node.app import HANDLER_ARGS
 from edge.node.location import TrustedProxies, city_ip, city_override, world_database
 from edge.node.serve import admin_port, start_site
 from edge.runstate import is_token, presented_token
 
-__all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door"]
+__all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door", "viewer_server"]
 
 HEALTH_INTERVAL = 1.0  # seconds between two rounds of PoP health checks
 HEALTH_TIMEOUT = 0.8
@@ -142,7 +143,8 @@ class FrontDoor:
             (name, value) for name, value in headers.items()
             if name.lower() not in hop_by_hop(headers) and name.lower() != "x-forwarded-for")
         forwarded[X_FORWARDED_FOR] = chain  # its last hop is the viewer
-        body = await request.read() if request.body_exists else None
+        # Read whole (a retry sends it again), without aiohttp's 1 MiB cap: the PoP decides.
+        body = await request.content.read() if request.body_exists else None
         # An idempotent request may go out again: to the same PoP after a broken connection,
         # to the next PoP once this one is down. Others are sent once.
         attempts = [pops[0], *pops[:2]] if request.method in IDEMPOTENT else pops[:1]
@@ -249,13 +251,18 @@ def admin_app(door: FrontDoor, token: str) -> web.Application:
     return app
 
 
+def viewer_server(door: FrontDoor) -> web.Server:
+    """The front door's viewer port, with the PoPs' own limits on request lines and headers:
+    it stands for DNS, so what is too long is the PoP's to answer, as CloudFront would."""
+    return web.Server(door.handle, access_log=None, **HANDLER_ARGS)
+
+
 async def serve_front_door(config: Config, token: str) -> None:
     """Run the front door on its port (admin API 1000 above) until SIGINT or SIGTERM."""
     assert config.front_door is not None
     port = config.front_door.port
     door = FrontDoor(config)
-    viewer = web.ServerRunner(web.Server(door.handle, access_log=None), shutdown_timeout=5.0,
-                              handle_signals=False)
+    viewer = web.ServerRunner(viewer_server(door), shutdown_timeout=5.0, handle_signals=False)
     admin = web.AppRunner(admin_app(door, token), handle_signals=False, access_log=None)
     await door.start()
     await viewer.setup()

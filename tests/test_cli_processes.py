@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -208,6 +209,10 @@ def test_single_pop_in_front_of_any_origin(tmp_path: Path) -> None:
         no_store = f"http://127.0.0.1:{pop_port}/api/time"
         assert fetch(no_store)[1]["X-Cache"] == "Miss from cloudfront"
         assert fetch(no_store)[1]["X-Cache"] == "Miss from cloudfront"
+        # What aiohttp cannot parse gets its 400, and nothing in the node's output.
+        with socket.create_connection(("127.0.0.1", pop_port), timeout=10) as conn:
+            conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000 + b"\r\n\r\n")
+            assert conn.recv(100).split(b" ")[1] == b"400"
     finally:
         pop.send_signal(signal.SIGTERM)
         out, _ = pop.communicate(timeout=30)

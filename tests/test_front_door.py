@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from edge.config import default_config_path
-from edge.frontdoor import FrontDoor
+from edge.frontdoor import FrontDoor, viewer_server
 from tests.world import World, reserve_node_port, reserve_port, site, start_world
 
 CITY = "X-Edgesim-Viewer-City"
@@ -48,7 +48,7 @@ async def door(tmp_path: Path) -> AsyncIterator[Door]:
     world = await start_world(tmp_path / "logs", _six_pops, tiers=False)
     front = FrontDoor(world.config)
     await front.start()
-    runner = web.ServerRunner(web.Server(front.handle, access_log=None))
+    runner = web.ServerRunner(viewer_server(front))
     await runner.setup()
     port = reserve_port()
     await site(runner, port).start()
@@ -127,3 +127,22 @@ async def test_admin_paths_through_the_door_reach_the_origin_not_an_admin_api(
                                            json={"paths": ["/*"]}) as response:
             assert response.status in (403, 404, 405), path
             assert "X-Amz-Cf-Pop" in response.headers, path
+
+
+async def test_what_is_too_long_is_the_pops_to_answer_and_big_bodies_go_through(
+    door: Door,
+) -> None:
+    """The door has the PoPs' limits: a URL over CloudFront's 8,192 bytes gets the PoP's 413, a
+    10 KB header goes through, and so does a body over aiohttp's 1 MiB default."""
+    session = door.world.session
+    assert session is not None
+    too_long = await session.get(door.url + "/about.html?q=" + "a" * 8500)
+    assert too_long.status == 413
+    assert too_long.headers["X-Cache"] == "Error from cloudfront"
+    big_header = await session.get(door.url + "/about.html", headers={"X-Big": "b" * 10_000})
+    assert big_header.status == 200
+    body = bytes(range(256)) * 5000  # 1.28 MB
+    posted = await session.post(door.url + "/api/echo/upload", data=body)
+    assert posted.status == 200
+    echoed = await posted.json()
+    assert echoed["body_length"] == len(body) and echoed["method"] == "POST"

@@ -46,6 +46,8 @@ def entry_reply(
             )
             if "Age" in headers:
                 kept["Age"] = headers["Age"]
+            if "Server" in headers:  # the origin's: a tier below freshens its copy with it
+                kept["Server"] = headers["Server"]
             return Reply(304, "Not Modified", kept)
         range_header = head.headers.get("Range")
         if range_header and if_range_allows(head.headers, entry.headers):

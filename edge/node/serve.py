@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import signal
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from edge.config import Config, Node
 from edge.node.app import ViewerPort, admin_app
@@ -28,7 +30,22 @@ def admin_port(node: Node) -> int:
     return node.port + 1000
 
 
+class _UnparsedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a line over the limit, a method that is not a
+    token) with 400, and logs it with a traceback as if the server had failed. The viewer got
+    its answer; the console gets nothing (any client could fill it). A handler's own exception
+    is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError)
+
+
+_UNPARSED_REQUESTS = _UnparsedRequests()
+
+
 async def start_site(runner: web.BaseRunner, host: str, port: int, what: str) -> None:
+    logging.getLogger("aiohttp.server").addFilter(_UNPARSED_REQUESTS)  # once: a set of filters
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError as exc:

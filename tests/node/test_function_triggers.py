@@ -260,6 +260,32 @@ async def test_request_body_is_given_to_the_function_up_to_the_trigger_limit(
         await world.close()
 
 
+async def test_a_body_over_a_mebibyte_is_truncated_for_the_function_and_sent_whole(
+    tmp_path: Path,
+) -> None:
+    source = """
+    def handler(event, context):
+        request = event["Records"][0]["cf"]["request"]
+        request["uri"] += "/truncated" if request["body"]["inputTruncated"] else "/whole"
+        return request
+    """
+    world = await function_world(
+        tmp_path, {"viewer-request": {"source": source, "include_body": True}},
+        behavior="/api/echo/plain*",
+    )
+    try:
+        assert world.session is not None
+        body = bytes(range(256)) * 6000  # 1.5 MB: more than aiohttp reads by default
+        async with world.session.post(world.url(world.pop, "/api/echo/plain"),
+                                      data=body) as response:
+            assert response.status == 200
+            echoed = json.loads(await response.read())
+        assert echoed["body_length"] == len(body)
+        assert echoed["path"] == "/api/echo/plain/truncated"
+    finally:
+        await world.close()
+
+
 async def test_replaced_request_body_reaches_the_origin(tmp_path: Path) -> None:
     source = """
     def handler(event, context):

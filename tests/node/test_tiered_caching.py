@@ -49,16 +49,19 @@ async def test_request_id_is_the_same_in_response_origin_and_every_tier(world: W
 async def test_expired_object_revalidated_with_304_is_a_refresh_hit(
     world: World, clock: Clock
 ) -> None:
-    await world.get("/static/css/site.css")
+    filled = await world.get("/static/css/site.css")
+    assert filled.headers["Server"] != "CloudFront"  # the origin's
     clock.advance(86400 * 2)  # site.css: max-age=86400
     refreshed = await world.get("/static/css/site.css")
     assert refreshed.headers["X-Cache"] == "RefreshHit from cloudfront"
+    assert refreshed.headers["Server"] == filled.headers["Server"]  # a tier's 304 keeps it
     assert refreshed.status == 200
     assert len(await refreshed.read()) > 0
     stats = await world.origin_stats()
     assert stats["by_path"]["/static/css/site.css"]["GET"] == 2  # the fill and one 304
     after = await world.get("/static/css/site.css")
     assert after.headers["X-Cache"] == "Hit from cloudfront"
+    assert after.headers["Server"] == filled.headers["Server"]
 
 
 async def test_thirty_concurrent_misses_make_one_origin_fetch(world: World) -> None:
