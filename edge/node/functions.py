@@ -92,15 +92,18 @@ class NodeFunctions:
         same_limits = new._limits == self._limits
         if same_limits:
             new._shared = self._shared
+        # Versions first, deployed here or not, so that every node counts the same ones.
+        for name, current in self._functions.items():
+            function = new._functions.get(name)
+            if function is not None:
+                new._functions[name] = current if _same(current, function) else replace(
+                    function, version=str(int(current.version) + 1))
         for name, deployed in self._deployed.items():
             function = new._functions.get(name)
-            if function is not None and same_limits and _same(deployed.function, function):
-                new._functions[name] = deployed.function
+            if function is deployed.function and same_limits:
                 new._deployed[name] = deployed
                 continue
             if function is not None:
-                new._functions[name] = replace(
-                    function, version=str(int(deployed.function.version) + 1))
                 new._deploy(name, log=deployed.log).meter = deployed.meter
             new._retire_later(deployed, close_log=function is None)
         new._error_log, self._error_log = self._error_log, None
@@ -250,9 +253,9 @@ async def _retire(old: DeployedFunction, close_log: bool) -> None:
     await (old.close() if close_log else old.pool.close())
 
 
-def _same(deployed: EdgeFunction, configured: EdgeFunction) -> bool:
-    """Whether a reloaded config leaves a deployed function as it is (its version aside)."""
-    return replace(deployed, version=configured.version) == configured
+def _same(current: EdgeFunction, configured: EdgeFunction) -> bool:
+    """Whether a reloaded config leaves a function as it is (its version aside)."""
+    return replace(current, version=configured.version) == configured
 
 
 def _source(function: EdgeFunction) -> Path | None:

@@ -61,3 +61,29 @@ async def test_a_saved_handler_serves_the_next_requests(
         await world.close()
     log = (tmp_path / "logs" / world.pop / "functions" / "us-east-1.page.log").read_text()
     assert "does not load, version 2 keeps serving: SyntaxError" in log
+
+
+async def test_versions_do_not_depend_on_whether_the_node_ran_the_function_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every node counts the same versions: one that has not run a function yet carries its
+    saves through a config reload, and a settings change is its next version there too."""
+    world = await function_world(tmp_path, {"viewer-request": {
+        "source": VERSION.format(text="first"), "name": "page"}})
+    handler = tmp_path / "handlers" / "viewer_request.py"
+    try:
+        handler.write_text(VERSION.format(text="second, longer"))
+        deadline = time.monotonic() + 2.0
+        err = ""
+        while "page: reloaded, version 2" not in err:
+            assert time.monotonic() < deadline, err
+            await asyncio.sleep(0.05)
+            err += capsys.readouterr().err
+        assert (await world.admin(world.pop, "POST", "/config"))[0] == 200  # nothing changed
+        association = world.document["behaviors"][0]["functions"]["viewer-request"]
+        association["timeout"] = 3  # its settings: the next version
+        assert (await world.admin(world.pop, "POST", "/config"))[0] == 200
+        assert world.context(world.pop).functions.readings() == {}  # never run here yet
+        assert await _body(world) == "second, longer 3"
+    finally:
+        await world.close()
