@@ -53,7 +53,7 @@ class EdgeFunction:
     handler: HandlerSpec
     event_type: EventType
     memory_size: int = MIN_MEMORY_SIZE  # MB
-    timeout: float = 0.0  # seconds; 0 means the trigger's default
+    timeout: float | None = None  # seconds; None: the trigger's default
     max_concurrency: int = DEFAULT_CONCURRENCY
     mode: Mode = Mode.ISOLATED
     version: str = "1"
@@ -64,15 +64,17 @@ class EdgeFunction:
                 f"function name {self.name!r}: use 1-64 letters, digits, hyphens or underscores"
             )
         limit = DEFAULT_TIMEOUTS[self.event_type]
-        if self.timeout == 0:
+        if self.timeout is None:
             object.__setattr__(self, "timeout", limit)
         elif not 0 < self.timeout <= limit:
-            raise ValueError(f"timeout {self.timeout}: {self.event_type} allows up to {limit} s")
+            raise ValueError(f"timeout {self.timeout:g}: {self.event_type} allows more than 0 "
+                             f"and at most {limit:g} s")
         most = MAX_MEMORY_SIZES[self.event_type]
         if not MIN_MEMORY_SIZE <= self.memory_size <= most:
-            raise ValueError(
-                f"memory_size {self.memory_size}: {self.event_type} allows "
+            allowed = f"{most} MB only" if most == MIN_MEMORY_SIZE else \
                 f"{MIN_MEMORY_SIZE}-{most} MB"
+            raise ValueError(
+                f"memory_size {self.memory_size}: {self.event_type} allows {allowed}"
             )
         if self.max_concurrency < 1:
             raise ValueError(f"max_concurrency {self.max_concurrency}: must be at least 1")

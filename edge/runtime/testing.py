@@ -77,7 +77,7 @@ def viewer_request_event(
     include_body: bool = False,
     config: EventConfig = CONFIG,
 ) -> Event:
-    request = RequestData(client_ip, method, uri, querystring, headers, body)
+    request = _request(client_ip, method, uri, querystring, headers, body)
     return ViewerRequest(config, request, include_body).event()
 
 
@@ -93,7 +93,7 @@ def origin_request_event(
     origin: Mapping[str, Any] = ORIGIN,
     config: EventConfig = CONFIG,
 ) -> Event:
-    request = RequestData(client_ip, method, uri, querystring, headers, body)
+    request = _request(client_ip, method, uri, querystring, headers, body)
     return OriginRequest(config, request, origin, include_body).event()
 
 
@@ -110,7 +110,7 @@ def origin_response_event(
     origin: Mapping[str, Any] = ORIGIN,
     config: EventConfig = CONFIG,
 ) -> Event:
-    request = RequestData(client_ip, method, uri, querystring, headers)
+    request = _request(client_ip, method, uri, querystring, headers)
     response = ResponseData(status, status_description, response_headers)
     return OriginResponse(config, request, origin, response).event()
 
@@ -127,9 +127,21 @@ def viewer_response_event(
     client_ip: str = CLIENT_IP,
     config: EventConfig = CONFIG,
 ) -> Event:
-    request = RequestData(client_ip, method, uri, querystring, headers)
+    request = _request(client_ip, method, uri, querystring, headers)
     response = ResponseData(status, status_description, response_headers)
     return ViewerResponse(config, request, response).event()
+
+
+def _request(
+    client_ip: str, method: str, uri: str, querystring: str, headers: Pairs, body: bytes = b""
+) -> RequestData:
+    """The request of an event; a `uri` with `?query` is split as CloudFront splits it (an event's
+    `uri` never holds the query)."""
+    if "?" in uri:
+        if querystring:
+            raise ValueError(f"uri {uri!r} has a query and querystring gives one too; use one")
+        uri, _, querystring = uri.partition("?")
+    return RequestData(client_ip, method, uri, querystring, headers, body)
 
 
 def invoke(

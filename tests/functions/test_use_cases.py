@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from edge.runtime.testing import invoke, origin_response_event
+from edge.runtime.testing import invoke, origin_response_event, viewer_request_event
 from origin.app import make_app
 from tests.functions.example_worlds import FUNCTIONS, example_world, handler
 from tests.world import reserve_port, site
@@ -31,6 +31,17 @@ def keyed_on(*headers: str, query_strings: str = "all") -> dict[str, Any]:
 
 def city(name: str) -> dict[str, str]:
     return {"X-Edgesim-Viewer-City": name}
+
+
+# -- directory index (the README's first example) -------------------------------------------------
+
+
+def test_directory_urls_get_their_index() -> None:
+    """The README's own test of `functions/index_html.py`, as a user would write it."""
+    request = invoke(handler("index_html.py"), viewer_request_event("/docs/")).request
+    assert request["uri"] == "/docs/index.html"
+    kept = invoke(handler("index_html.py"), viewer_request_event("/docs/a.html")).request
+    assert kept["uri"] == "/docs/a.html"
 
 
 # -- security headers -----------------------------------------------------------------------------

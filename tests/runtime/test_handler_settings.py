@@ -48,9 +48,11 @@ def test_default_timeouts_per_trigger(event_type: EventType, timeout: float) -> 
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"timeout": 6.0}, "viewer-request allows up to 5.0 s"),
-        ({"memory_size": 256}, "viewer-request allows 128-128 MB"),
-        ({"memory_size": 64}, "allows 128-128 MB"),
+        ({"timeout": 6.0}, "viewer-request allows more than 0 and at most 5 s"),
+        ({"timeout": 0}, "timeout 0: viewer-request allows more than 0"),
+        ({"timeout": -1}, "timeout -1: viewer-request allows more than 0"),
+        ({"memory_size": 256}, "viewer-request allows 128 MB only"),
+        ({"memory_size": 64}, "allows 128 MB only"),
         ({"max_concurrency": 0}, "at least 1"),
         ({"name": "has space"}, "letters, digits, hyphens or underscores"),
     ],

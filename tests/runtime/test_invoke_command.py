@@ -282,7 +282,8 @@ def test_a_bad_event_file_is_one_line_naming_the_field(
         (["--event", "event.json", "--uri", "/x"],
          "--uri cannot be combined with --event; edit the event file instead"),
         (["--status", "404"], "--status is for response triggers, not viewer-request"),
-        (["--timeout", "6"], "timeout 6.0: viewer-request allows up to 5.0 s"),
+        (["--timeout", "6"], "timeout 6: viewer-request allows more than 0 and at most 5 s"),
+        (["--timeout", "0"], "timeout 0: viewer-request allows more than 0 and at most 5 s"),
     ],
 )
 def test_a_usage_mistake_exits_2(edgesim: Any, tmp_path: Path, args: list[str],

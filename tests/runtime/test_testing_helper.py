@@ -42,3 +42,10 @@ def test_a_rejected_return_value_says_why() -> None:
 def test_the_handlers_own_exception_reaches_the_test() -> None:
     with pytest.raises(ValueError, match="something broke"):
         invoke(str(HANDLERS / "exception.py"), viewer_request_event(), function_name="raises")
+
+
+def test_a_uri_with_a_query_is_split_as_cloudfront_splits_it() -> None:
+    request = viewer_request_event("/search?Page=2&q=edge")["Records"][0]["cf"]["request"]
+    assert (request["uri"], request["querystring"]) == ("/search", "Page=2&q=edge")
+    with pytest.raises(ValueError, match="has a query and querystring gives one too"):
+        origin_response_event("/search?Page=2", querystring="q=edge")
