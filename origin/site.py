@@ -18,6 +18,9 @@ __all__ = ["CACHE_CONTROL_BY_SUFFIX", "CONTENT_ROOT", "handle_site", "safe_parts
 CONTENT_ROOT = web.AppKey("content_root", Path)
 INDEX = "index.html"
 
+# Kinds of the content that aiohttp's table of types lacks (a browser would download them).
+CONTENT_TYPE_BY_SUFFIX: dict[str, str] = {".md": "text/markdown; charset=utf-8"}
+
 # What the origin tells caches about each kind of file.
 CACHE_CONTROL_BY_SUFFIX: dict[str, str] = {
     ".html": "max-age=60",
@@ -72,8 +75,12 @@ async def handle_site(request: web.Request) -> web.StreamResponse:
         target = _locate(target / INDEX, root)
     if not target.is_file():
         raise web.HTTPNotFound()
-    cache_control = CACHE_CONTROL_BY_SUFFIX.get(target.suffix.lower())
-    headers = {"Cache-Control": cache_control} if cache_control else None
+    suffix = target.suffix.lower()
+    headers = {}
+    if cache_control := CACHE_CONTROL_BY_SUFFIX.get(suffix):
+        headers["Cache-Control"] = cache_control
+    if content_type := CONTENT_TYPE_BY_SUFFIX.get(suffix):
+        headers["Content-Type"] = content_type
     return web.FileResponse(target, headers=headers)
 
 

@@ -138,3 +138,9 @@ def test_gallery_has_four_to_six_photos_each_credited() -> None:
     credits = (PACKAGED_CONTENT / "images" / "LICENSE.md").read_text()
     for name in PHOTOS:
         assert f"`{name}`" in credits
+
+
+async def test_the_photo_credits_are_text_a_browser_shows(origin: TestClient) -> None:
+    response = await origin.get("/images/LICENSE.md")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/markdown")
