@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 from edge.config import Config, ConfigError, Node, load_config, with_origin, with_pops
 from edge.runstate import (
     TOKEN_FILE,
+    Held,
     NodeAddress,
+    let_go,
     new_token,
     read_control,
     read_nodes,
@@ -30,6 +32,7 @@ from edge.runstate import (
     write_nodes,
 )
 from edge.runstate import clear as clear_state
+from edge.runstate import hold as hold_state
 
 EXIT_CONFIG = 2
 T = TypeVar("T")
@@ -91,10 +94,9 @@ def _addresses(config: Config) -> list[NodeAddress]:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from edge.node.serve import admin_port
-    from edge.supervisor import Child, Supervisor, python_module
+    from edge.supervisor import Child, Supervisor, busy_port, python_module
 
     config = _config(args)
-    token = new_token()
     children: list[Child] = []
     if config.origin_server is not None:
         port = config.origin_server.port
@@ -135,6 +137,19 @@ def cmd_up(args: argparse.Namespace) -> int:
             ((port, "the control plane"),),
         ))
 
+    # What can fail before the start fails before anything in `.edgesim/` changes: it may be
+    # the state of a network that runs (on these ports, or started here with another config).
+    if (problem := busy_port(config.host, children)) is not None:
+        print(f"edgesim: {problem}; stop whatever uses it or change the port in the config",
+              flush=True)
+        return 1
+    try:
+        lock = hold_state()
+    except Held as held:
+        print(_held(held), flush=True)
+        return 1
+    token = new_token()
+
     def ready() -> None:
         clear_state()  # what an earlier run that was killed may have left
         write_nodes(_addresses(config))
@@ -142,12 +157,19 @@ def cmd_up(args: argparse.Namespace) -> int:
             write_control(f"http://{config.host}:{config.control_plane.port}/")
         print(_banner(config, token), flush=True)
 
-    supervisor = Supervisor(config.host, children, lambda line: print(line, flush=True))
+    supervisor = Supervisor(children, lambda line: print(line, flush=True))
     try:
         return _run(supervisor.run(ready))
     finally:
         clear_state()
+        let_go(lock)
         print("edgesim: stopped", flush=True)
+
+
+def _held(held: Held) -> str:
+    pid = f" (pid {held.pid})" if held.pid else ""
+    return (f"edgesim: another edgesim{pid} is running from this directory and keeps its token "
+            "and addresses in .edgesim/; stop it first, or start this one from another directory")
 
 
 def _banner(config: Config, token: str) -> str:
@@ -293,6 +315,11 @@ def cmd_pop(args: argparse.Namespace) -> int:
     # A quick check in front of any origin: no simulated latency, no front door.
     config = replace(config, distribution=distribution, nodes={node.id: node}, front_door=None,
                      latency=replace(config.latency, time_scale=0))
+    try:
+        lock = hold_state()
+    except Held as held:
+        print(_held(held), file=sys.stderr)
+        return 1
     token = new_token()
     write_nodes(_addresses(config))
     print(f"edgesim: PoP {node.id} on http://{config.host}:{node.port}/ in front of "
@@ -302,6 +329,7 @@ def cmd_pop(args: argparse.Namespace) -> int:
         return _serve(config, node, token)
     finally:
         clear_state()
+        let_go(lock)
 
 
 def cmd_origin(args: argparse.Namespace) -> int:

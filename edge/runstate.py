@@ -2,7 +2,10 @@
 the control plane's address.
 
 `edgesim up` (or `edgesim pop`) writes `.edgesim/` in the current directory; `edgesim
-invalidate` and `edgesim load` read it. The token file is readable by the user only.
+invalidate` and `edgesim load` read it. The token file is readable by the user only. One
+process at a time owns a directory's state: it holds `.edgesim/lock` (`hold`) before it writes
+anything there, so a second start in the same directory cannot replace a running network's
+token or addresses.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ STATE_DIR = Path(".edgesim")
 TOKEN_FILE = STATE_DIR / "admin-token"
 NODES_FILE = STATE_DIR / "nodes.json"
 CONTROL_FILE = STATE_DIR / "control.json"
+LOCK_FILE = STATE_DIR / "lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,44 @@ class NodeAddress:
     kind: str
     viewer_url: str
     admin_url: str
+
+
+class Held(Exception):
+    """Another live process owns this directory's run state; `pid` is it (None if unknown)."""
+
+    def __init__(self, pid: int | None) -> None:
+        super().__init__(pid)
+        self.pid = pid
+
+
+def hold() -> int | None:
+    """Make this process the owner of this directory's run state for as long as it runs: an
+    exclusive lock on the lock file, which the system lets go of when the process ends however
+    it ends (a killed `edgesim up` leaves no stale lock). Returns the lock's descriptor for
+    `let_go`, or None where the file system cannot lock (the start goes on unguarded); raises
+    `Held` when another process holds it."""
+    import fcntl  # POSIX only, as `edgesim up` is; here so other commands import anywhere
+
+    STATE_DIR.mkdir(exist_ok=True)
+    fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip()
+        os.close(fd)
+        raise Held(int(holder) if holder.isdigit() else None) from None
+    except OSError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def let_go(lock: int | None) -> None:
+    """Give up what `hold` took (the file stays: removing it would let two processes lock)."""
+    if lock is not None:
+        os.close(lock)
 
 
 def new_token() -> str:

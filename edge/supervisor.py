@@ -53,8 +53,10 @@ def busy_port(host: str, children: list[Child]) -> str | None:
 
 
 class Supervisor:
-    def __init__(self, host: str, children: list[Child], say: Callable[[str], None]) -> None:
-        self._host = host
+    """Starts `children` in order and keeps them running. Check `busy_port` first: a child that
+    cannot listen fails the start."""
+
+    def __init__(self, children: list[Child], say: Callable[[str], None]) -> None:
         self._children = children
         self._say = say
         self._stopping = asyncio.Event()
@@ -63,10 +65,6 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self._stopping.set)
-        if (problem := busy_port(self._host, self._children)) is not None:
-            self._say(f"edgesim: {problem}; stop whatever uses it or change the port in the "
-                      "config")
-            return 1
         async with aiohttp.ClientSession() as session:
             try:
                 for child in self._children:
