@@ -33,6 +33,7 @@ from edge.node.app import HANDLER_ARGS
 from edge.node.location import TrustedProxies, city_ip, city_override, world_database
 from edge.node.serve import admin_port, start_site
 from edge.runstate import is_token, presented_token
+from edge.supervisor import watch_parent
 
 __all__ = ["HEALTH_INTERVAL", "FrontDoor", "serve_front_door", "viewer_server"]
 
@@ -274,7 +275,9 @@ async def serve_front_door(config: Config, token: str) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        watcher = loop.create_task(watch_parent(stop))  # under `edgesim up`: stop with it
         await stop.wait()
+        watcher.cancel()
     finally:
         await admin.cleanup()
         await viewer.cleanup()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from edge.supervisor import watch_parent
 from origin.api import ITEMS, TIME_COUNTER, ItemStore, api_routes
 from origin.echo import echo_routes
 from origin.faults import FAULTS, Faults, faults_middleware, faults_routes
@@ -77,9 +78,11 @@ async def serve(host: str, port: int, content_dir: Path | None = None) -> None:
         shutdown_timeout=SHUTDOWN_GRACE,
     )
     await runner.setup()
+    watcher = loop.create_task(watch_parent(stop))  # under `edgesim up`: stop with it
     try:
         await web.TCPSite(runner, host, port).start()
         log.info("%s listening on http://%s:%d", SERVER, host, port)
         await stop.wait()
     finally:
+        watcher.cancel()
         await runner.cleanup()

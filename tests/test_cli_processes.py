@@ -250,3 +250,34 @@ def test_up_in_front_of_your_own_app(tmp_path: Path) -> None:
         app.wait(timeout=30)
     assert up.returncode == 0, out
     assert f"Origin: http://127.0.0.1:{app_port} (yours)" in banner
+
+
+def test_every_process_stops_when_up_is_killed(tmp_path: Path) -> None:
+    """`kill -9` gives `edgesim up` no say: its children see it gone and stop by themselves."""
+    config = tmp_path / "world.toml"
+    small_world(config)
+    door = free_port()
+    config.write_text(config.read_text() + f"\n[front_door]\nport = {door}\n")
+    process = subprocess.Popen(
+        [*EDGESIM, "up", "--config", str(config)], cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_banner(process)
+        kids = children_of(process.pid)
+        assert len(kids) == 5  # origin, regional cache, two PoPs, front door
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while alive := [kid for kid in kids if running(kid)]:
+        assert time.monotonic() < deadline, f"still running: {alive}"
+        time.sleep(0.2)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for a parent that is gone."""
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return False
