@@ -136,7 +136,7 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
                         f"({': '.join(filter(None, (error_type, text)))})",
                         trace,
                         duration_ms,
-                        memory,
+                        settings["memory_size"],  # all of it, as Lambda reports an OOM
                     ]
                 )
                 return 1  # Lambda would have killed the environment
@@ -148,14 +148,21 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
 
 
 def _limit_address_space(memory_size: int) -> None:
-    """Allow `memory_size` MB of address space on top of what the interpreter has mapped.
+    """Let the process's memory in use reach `memory_size` MB, the interpreter's own included,
+    as Lambda counts it (and as `Max Memory Used` reports it).
 
-    RLIMIT_AS bounds virtual, not resident, memory: an approximation of Lambda's limit that
-    errs strict for code reserving address space it never touches (thread stacks, arenas).
+    The bound is on address space (RLIMIT_AS), which is larger than the memory in use by what the
+    interpreter has reserved without touching; that reserve, measured now, is allowed on top. An
+    approximation of Lambda's limit: address space reserved later and never touched (thread
+    stacks, arenas) counts too, so it errs strict.
     """
+    sizes: dict[str, int] = {}
     with open("/proc/self/status") as status:
-        mapped = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
-    limit = mapped + memory_size * MB
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmSize", "VmRSS"):
+                sizes[name] = int(value.split()[0]) * 1024
+    limit = memory_size * MB + sizes["VmSize"] - sizes["VmRSS"]
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 

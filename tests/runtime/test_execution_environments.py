@@ -93,6 +93,20 @@ async def test_memory_limit_follows_the_memory_size(deploy: Deploy) -> None:
     assert allowed.report is not None and allowed.report.max_memory_used_mb >= 256
 
 
+async def test_the_memory_size_bounds_the_interpreter_and_the_handler_together(
+    deploy: Deploy,
+) -> None:
+    """As on Lambda, the interpreter's own memory counts: 120 MB more does not fit in 128."""
+    function = deploy("allocates", name="allocates-128")
+    fits = await invoke(function, viewer_request_event(querystring="64"))
+    assert body_of(fits.outcome) == str(64 * 1024 * 1024).encode()
+    assert fits.report is not None and 64 < fits.report.max_memory_used_mb <= 128
+    over = await invoke(function, viewer_request_event(querystring="120"))
+    assert isinstance(over.outcome, FunctionError)
+    assert "memory size of 128 MB exceeded" in over.outcome.reason
+    assert over.report is not None and over.report.max_memory_used_mb == 128
+
+
 async def test_shared_limit_throttles_across_functions(deploy: Deploy) -> None:
     from edge.runtime.pool import ConcurrencyLimit
 
