@@ -59,9 +59,11 @@ class NodeFunctions:
         self._dir = Path(config.log_dir) / node.id / "functions"
         self._limits = dist.function_limits
         self._shared = ConcurrencyLimit(self._limits.concurrency)
-        # The functions of the config, by name, each at its latest version.
+        # The functions of the config this node can run (a regional cache runs no viewer
+        # trigger), by name, each at its latest version.
         self._functions: dict[str, EdgeFunction] = {
             a.function.name: a.function for b in dist.behaviors for a in b.functions
+            if node.kind == "pop" or not a.function.event_type.is_viewer
         }
         self._deployed: dict[str, DeployedFunction] = {}
         self._retiring: set[asyncio.Task[None]] = set()
