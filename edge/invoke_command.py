@@ -29,7 +29,7 @@ from edge.runtime.function import EdgeFunction, Mode
 from edge.runtime.handler import HandlerSpec
 from edge.runtime.headers import cf_headers, is_disallowed
 from edge.runtime.sample_events import METHODS, EventError, complete_event
-from edge.runtime.testing import CLIENT_IP, HEADERS
+from edge.runtime.testing import CLIENT_IP, HEADERS, default_headers, origin_headers
 from edge.runtime.validation import AcceptedRequest, AcceptedResponse
 
 if TYPE_CHECKING:
@@ -82,8 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_argument("--method", type=str.upper, choices=METHODS, help="default: GET")
     options.add_argument(
         "--header", type=_header, action="append", metavar="'NAME: VALUE'",
-        help="a request header, repeatable; replaces the default one of that name (defaults: "
-             + ", ".join(f"{name}: {value}" for name, value in HEADERS) + ")",
+        help="a request header, repeatable; replaces the default one of that name (defaults, "
+             "viewer triggers: " + ", ".join(f"{name}: {value}" for name, value in HEADERS)
+             + "; origin triggers, what a PoP sends: "
+             + ", ".join(f"{name}: {value}" for name, value in origin_headers()) + ")",
     )
     options.add_argument("--client-ip", type=_client_ip, metavar="IP",
                          help=f"the viewer's address (default: {CLIENT_IP})")
@@ -184,7 +186,8 @@ def _event_from_options(args: argparse.Namespace, event_type: EventType) -> Any:
             raise UsageError("--uri has a query and --querystring gives one too; use one")
         uri, _, querystring = uri.partition("?")
     request: Event = {
-        "headers": cf_headers(_with_defaults(args.header or [])),
+        "headers": cf_headers(_with_defaults(
+            default_headers(event_type, args.client_ip or CLIENT_IP), args.header or [])),
         "method": args.method or "GET",
         "querystring": querystring or "",
         "uri": uri,
@@ -206,10 +209,10 @@ def _event_from_options(args: argparse.Namespace, event_type: EventType) -> Any:
     return {"Records": [{"cf": cf}]}
 
 
-def _with_defaults(headers: list[tuple[str, str]]) -> Pairs:
+def _with_defaults(defaults: Pairs, headers: list[tuple[str, str]]) -> Pairs:
     """The default headers, each replaced by the given ones of the same name, as curl does."""
     given = {name.lower() for name, _ in headers}
-    return (*((n, v) for n, v in HEADERS if n.lower() not in given), *headers)
+    return (*((n, v) for n, v in defaults if n.lower() not in given), *headers)
 
 
 def _function(args: argparse.Namespace, event_type: EventType) -> EdgeFunction:

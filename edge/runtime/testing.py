@@ -38,6 +38,7 @@ from edge.runtime.validation import AcceptedRequest, AcceptedResponse, Validatio
 __all__ = [
     "FunctionValidationError",
     "invoke",
+    "origin_headers",
     "origin_request_event",
     "origin_response_event",
     "viewer_request_event",
@@ -60,6 +61,23 @@ HEADERS: Pairs = (
     ("Accept", "*/*"),
 )
 ORIGIN = custom_origin("example.org")
+
+
+def origin_headers(client_ip: str = CLIENT_IP) -> Pairs:
+    """What a PoP sends the origin for a viewer at `client_ip` (spec §1.3): the request headers
+    origin events show by default."""
+    return (
+        ("Host", "example.org"),
+        ("User-Agent", "Amazon CloudFront"),
+        ("Via", "2.0 2afae0d44e2540f472c0635ab62c232b.cloudfront.net (CloudFront)"),
+        ("X-Forwarded-For", client_ip),
+    )
+
+
+def default_headers(event_type: EventType, client_ip: str = CLIENT_IP) -> Pairs:
+    """The request headers of an event of `event_type`: the viewer's, or what reaches the
+    origin."""
+    return HEADERS if event_type.is_viewer else origin_headers(client_ip)
 
 
 class FunctionValidationError(AssertionError):
@@ -86,14 +104,15 @@ def origin_request_event(
     *,
     method: str = "GET",
     querystring: str = "",
-    headers: Pairs = HEADERS,
+    headers: Pairs | None = None,  # origin_headers(client_ip)
     client_ip: str = CLIENT_IP,
     body: bytes = b"",
     include_body: bool = False,
     origin: Mapping[str, Any] = ORIGIN,
     config: EventConfig = CONFIG,
 ) -> Event:
-    request = _request(client_ip, method, uri, querystring, headers, body)
+    request = _request(client_ip, method, uri, querystring,
+                       origin_headers(client_ip) if headers is None else headers, body)
     return OriginRequest(config, request, origin, include_body).event()
 
 
@@ -105,12 +124,13 @@ def origin_response_event(
     response_headers: Pairs = (),
     method: str = "GET",
     querystring: str = "",
-    headers: Pairs = HEADERS,
+    headers: Pairs | None = None,  # origin_headers(client_ip)
     client_ip: str = CLIENT_IP,
     origin: Mapping[str, Any] = ORIGIN,
     config: EventConfig = CONFIG,
 ) -> Event:
-    request = _request(client_ip, method, uri, querystring, headers)
+    request = _request(client_ip, method, uri, querystring,
+                       origin_headers(client_ip) if headers is None else headers)
     response = ResponseData(status, status_description, response_headers)
     return OriginResponse(config, request, origin, response).event()
 

@@ -150,6 +150,18 @@ def test_a_generated_response_is_printed(edgesim: Any, tmp_path: Path) -> None:
     }
 
 
+def test_an_origin_event_has_what_a_pop_sends_the_origin(edgesim: Any, tmp_path: Path) -> None:
+    write(tmp_path, "add_header.py", ADD_HEADER)
+    run = edgesim("add_header.py", "--event-type", "origin-request", "--client-ip", "198.51.100.9",
+                  "--header", "Accept: text/html")
+    assert run.status == 0, run.err
+    headers = {name: [entry["value"] for entry in entries]
+               for name, entries in json.loads(run.out)["headers"].items()}
+    assert headers["user-agent"] == ["Amazon CloudFront"]
+    assert headers["x-forwarded-for"] == ["198.51.100.9"]  # the viewer's, as given
+    assert headers["accept"] == ["text/html"] and headers["host"] == ["example.org"]
+
+
 def test_a_response_event_gets_the_origin_status(edgesim: Any, tmp_path: Path) -> None:
     write(tmp_path, "hsts.py", HSTS)
     run = edgesim("hsts.py", "--event-type", "origin-response", "--status", "404",

@@ -9,6 +9,7 @@ import pytest
 from edge.runtime.testing import (
     FunctionValidationError,
     invoke,
+    origin_request_event,
     origin_response_event,
     viewer_request_event,
 )
@@ -49,3 +50,17 @@ def test_a_uri_with_a_query_is_split_as_cloudfront_splits_it() -> None:
     assert (request["uri"], request["querystring"]) == ("/search", "Page=2&q=edge")
     with pytest.raises(ValueError, match="has a query and querystring gives one too"):
         origin_response_event("/search?Page=2", querystring="q=edge")
+
+
+def test_origin_events_carry_what_a_pop_sends_the_origin() -> None:
+    """Spec §1.3: at origin triggers, Host is the origin's, and CloudFront's User-Agent, Via and
+    X-Forwarded-For (the viewer's address) are there."""
+    for event in (origin_request_event(client_ip="198.51.100.9"),
+                  origin_response_event(client_ip="198.51.100.9")):
+        headers = event["Records"][0]["cf"]["request"]["headers"]
+        assert headers["host"][0]["value"] == "example.org"
+        assert headers["user-agent"][0]["value"] == "Amazon CloudFront"
+        assert headers["via"][0]["value"].endswith(".cloudfront.net (CloudFront)")
+        assert headers["x-forwarded-for"][0]["value"] == "198.51.100.9"
+    viewer = viewer_request_event()["Records"][0]["cf"]["request"]["headers"]
+    assert "via" not in viewer and viewer["user-agent"][0]["value"] == "curl/7.66.0"
