@@ -55,10 +55,14 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     incoming_via = None
     request_id = None
     trusted = ctx.viewers.trusts(peer)  # config `trusted_proxies`
+    headers = request.headers
     if trusted:
-        if X_FORWARDED_FOR in request.headers:
-            forwarded = ",".join(request.headers.getall(X_FORWARDED_FOR))
-            client_ip = forwarded.rpartition(",")[2].strip() or peer  # the hop next to us
+        if X_FORWARDED_FOR in headers:
+            forwarded = ",".join(headers.getall(X_FORWARDED_FOR))
+            sent, _, hop = forwarded.rpartition(",")
+            client_ip = hop.strip() or peer  # the hop next to us
+            if ctx.layer == "EDGE":
+                headers = _as_the_viewer_sent(headers, sent.strip())
         if ctx.node.kind == "rec":
             # A regional cache carries on its PoP's request: same id, same Via (spec §5.1).
             request_id = request.headers.get("X-Amz-Cf-Id")
@@ -66,7 +70,6 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
             incoming_via = vias[-1].strip() if vias else None
     url = request.rel_url
     version = request.version
-    headers = request.headers
     behavior = None
     as_shield = False
     if ctx.layer != "EDGE" and trusted and BEHAVIOR_HINT in headers:
@@ -91,6 +94,20 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     if as_shield:
         ex.as_shield = True
     return ex
+
+
+def _as_the_viewer_sent(headers: CIMultiDictProxy[str], sent: str) -> CIMultiDictProxy[str]:
+    """The request as the viewer sent it: the hop a trusted proxy added to `X-Forwarded-For`
+    says who the viewer is (the front door, a load test, `curl -H`), so it is no part of the
+    viewer's request; what came before it, if anything, the viewer sent itself. Functions,
+    cache keys, the log and the origin see that (the origin then gets the viewer's address
+    appended, as from CloudFront)."""
+    rest = CIMultiDict(headers)
+    if sent:
+        rest[X_FORWARDED_FOR] = sent
+    else:
+        rest.popall(X_FORWARDED_FOR)
+    return CIMultiDictProxy(rest)
 
 
 def _hinted_behavior(

@@ -308,3 +308,29 @@ async def test_replaced_request_body_reaches_the_origin(tmp_path: Path) -> None:
         assert world.context(world.pop).functions.readings()["origin_request"]["invocations"] == 1
     finally:
         await world.close()
+
+
+async def test_the_hop_naming_the_viewer_is_no_part_of_its_request(tmp_path: Path) -> None:
+    """A trusted proxy's last `X-Forwarded-For` hop says who the viewer is (the front door, a
+    load test): the function sees what the viewer itself sent, and the origin gets that with
+    the viewer's address appended, as from CloudFront."""
+    source = """
+    import json
+
+    def handler(event, context):
+        headers = event["Records"][0]["cf"]["request"]["headers"]
+        seen = [entry["value"] for entry in headers.get("x-forwarded-for", [])]
+        return {"status": "200", "body": json.dumps(seen)}
+    """
+    world = await function_world(tmp_path, {"viewer-request": source})
+    try:
+        only_hop = await world.get("/t/xff-a", headers={"X-Forwarded-For": "198.51.100.7"})
+        assert json.loads(await only_hop.read()) == []
+        chain = await world.get("/t/xff-b",
+                                headers={"X-Forwarded-For": "203.0.113.5, 198.51.100.7"})
+        assert json.loads(await chain.read()) == ["203.0.113.5"]
+    finally:
+        await world.close()
+    fields = [line.split("\t") for line in access_log_lines(tmp_path / "logs" / world.pop)]
+    assert [(f[4], f[19]) for f in fields] == [("198.51.100.7", "-"),  # c-ip, x-forwarded-for
+                                             ("198.51.100.7", "203.0.113.5")]
