@@ -16,6 +16,7 @@ import json
 import math
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -172,17 +173,19 @@ def _plan(args: argparse.Namespace, config: Config) -> tuple[Plan, Counters]:
     from edge.load.runner import Plan, node_counters, pop_addresses
 
     running, token = _running(config)
-    origin_url = (f"http://{config.host}:{config.origin_server.port}"
-                  if config.origin_server is not None else None)
+    origin_url, no_origin = _sample_origin(config, token) if running is not None else (None, "")
+
+    def ours() -> Counters:
+        return replace(node_counters(config, token, origin_url, running), no_origin=no_origin)
+
     target: str | None
     if args.target:
         parts = urlsplit(args.target)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise _Refused(f"TARGET: expected an http:// or https:// URL, got {args.target!r}")
         target = f"{parts.scheme}://{parts.netloc}"
-        ours = running is not None and parts.port in _ports(config, running)
-        counters = (node_counters(config, token, origin_url, running) if ours
-                    else Counters())
+        counters = (ours() if running is not None and parts.port in _ports(config, running)
+                    else Counters(no_origin="TARGET is not the network `edgesim up` runs here"))
         pops = pop_addresses(config, running)
     else:
         if running is None:
@@ -193,7 +196,7 @@ def _plan(args: argparse.Namespace, config: Config) -> tuple[Plan, Counters]:
             raise _Refused("the running network has no PoP")
         direct = args.direct or config.front_door is None
         target = None if direct else f"http://{config.host}:{config.front_door.port}"
-        counters = node_counters(config, token, origin_url, running)
+        counters = ours()
     if args.users is not None:
         think = args.think or (0.0, 0.0)
         model: OpenModel | ClosedModel | None = ClosedModel(args.users, think[0], think[1],
@@ -232,6 +235,58 @@ def _running(config: Config) -> tuple[set[str] | None, str | None]:
         raise _Refused(f"the running network has nodes this config does not ({', '.join(unknown)}"
                        f"); pass --config the file `edgesim up` was given")
     return ids, token
+
+
+def _sample_origin(config: Config, token: str | None) -> tuple[str | None, str]:
+    """The sample origin's URL when the running network may have one, else None; and what the
+    report says when its counters are not read.
+
+    `load --config` names the world, but `edgesim up --origin URL` puts the same world in
+    front of another origin: the control plane, when the network runs one, says which origins
+    its nodes fetch from."""
+    from edge.load.counters import NOT_SAMPLE_ORIGIN
+
+    if config.origin_server is None:
+        return None, NOT_SAMPLE_ORIGIN
+    url = f"http://{config.host}:{config.origin_server.port}"
+    origins = _running_origins(token)
+    if origins is None or any(_same_address(url, origin) for origin in origins):
+        return url, NOT_SAMPLE_ORIGIN  # said only if the counters come from elsewhere
+    return None, (f"the running network's origin{'s' if len(origins) != 1 else ''} "
+                  f"({', '.join(origins)}) {'are' if len(origins) != 1 else 'is'} not "
+                  f"edgesim's sample origin")
+
+
+def _running_origins(token: str | None) -> list[str] | None:
+    """The origins' URLs of the network running here, from its control plane's topology; None
+    when it runs none or it does not say."""
+    import urllib.request
+
+    from edge.runstate import read_control
+
+    plane = read_control()
+    if plane is None or token is None:
+        return None
+    request = urllib.request.Request(plane + "api/topology",
+                                     headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=CONNECT_TIMEOUT) as response:
+            origins = json.load(response)["origins"]
+        return [str(origin["url"]) for origin in origins]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _same_address(a: str, b: str) -> bool:
+    """Whether two URLs reach the same host and port (this machine's names as one)."""
+    def address(url: str) -> tuple[str, int | None]:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host in ("localhost", "::1", "0.0.0.0", "::") or host.startswith("127."):
+            host = "this machine"
+        return host, parts.port or (443 if parts.scheme == "https" else 80)
+
+    return address(a) == address(b)
 
 
 def _ports(config: Config, running: set[str]) -> set[int]:

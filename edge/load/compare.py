@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from edge.load.report import (
     WIDTH,
     Table,
+    describe_model,
     format_count,
     format_ms,
     format_rate,
@@ -35,8 +36,24 @@ __all__ = ["RESULT_FORMAT", "compare_command", "comparison_data", "render_compar
 RESULT_FORMAT = "edgesim-load/1"
 _EXIT_BAD_INPUT = 2
 _REQUIRED = ("started_at", "elapsed_s", "settings", "achieved_rate", "stats", "bill")
-_SETTINGS_COMPARED = ("model", "rate", "users", "duration_s", "requests", "population",
-                      "workload", "alpha", "direct")
+
+
+def _bound(value: float | None, unit: str) -> str:
+    return "none" if value is None else f"{value:,g}{unit}"
+
+
+# The settings that shape the traffic, each with how a note shows it: the model's words say
+# what its rate, users or replay were (a setting that does not apply has no value to show).
+_SETTINGS_COMPARED: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
+    ("model", describe_model),
+    ("duration bound", lambda s: _bound(s.get("duration_s"), " s")),
+    ("requests bound", lambda s: _bound(s.get("requests"), "")),
+    ("population", lambda s: str(s.get("population"))),
+    ("workload", lambda s: str(s.get("workload"))),
+    ("Zipf alpha", lambda s: ("none (a replay)" if str(s.get("workload")).startswith("log:")
+                              else _bound(s.get("alpha"), ""))),
+    ("destination", lambda s: "each viewer's nearest PoP" if s.get("direct") else "one target"),
+)
 Figure = float | int | None
 
 
@@ -44,8 +61,9 @@ class BadResult(ValueError):
     """A file that is not a run result `--compare` can read; the message is one line."""
 
 
-def _figures(result: Mapping[str, Any]) -> dict[str, tuple[str, Figure]]:
-    """Each compared figure of a run: key → (kind, value)."""
+def _figures(result: Mapping[str, Any], regions: Iterable[str]) -> dict[str, tuple[str, Figure]]:
+    """Each compared figure of a run: key → (kind, value); a viewer region of `regions` the run
+    had no viewers in has the value None."""
     stats = LoadStats.from_json(result["stats"])
     total = stats.total
     by_requests, by_bytes = offload(result)
@@ -59,8 +77,10 @@ def _figures(result: Mapping[str, Any]) -> dict[str, tuple[str, Figure]]:
         "origin offload (bytes)": ("ratio", by_bytes),
         "p95 latency, all": ("ms", total.latency.percentile(0.95) if total.requests else None),
     }
-    for region, tally in sorted(stats.by_region.items()):
-        figures[f"p95 latency, {region}"] = ("ms", tally.latency.percentile(0.95))
+    for region in sorted(regions):
+        tally = stats.by_region.get(region)
+        figures[f"p95 latency, {region}"] = (
+            "ms", tally.latency.percentile(0.95) if tally is not None and tally.requests else None)
     figures["monthly bill"] = ("usd", result["bill"]["total"])
     return figures
 
@@ -85,19 +105,27 @@ _FORMATS: dict[str, Callable[[float], str]] = {
 
 def comparison_data(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     """The comparison as data: each figure's values, delta (B − A) and the better run."""
-    figures_a, figures_b = _figures(a), _figures(b)
+    # Both runs get a row for every viewer region either had, so that a region one run lacks
+    # shows as missing there (as "-") in either order.
+    regions = set(a["stats"]["by_region"]) | set(b["stats"]["by_region"])
+    figures_a, figures_b = _figures(a, regions), _figures(b, regions)
     rows = []
-    for metric in [*figures_a, *(m for m in figures_b if m not in figures_a)]:
-        kind, value_a = figures_a.get(metric, (figures_b[metric][0], None))
-        value_b = figures_b.get(metric, (kind, None))[1]
+    for metric, (kind, value_a) in figures_a.items():
+        value_b = figures_b[metric][1]
         delta = None if value_a is None or value_b is None else value_b - value_a
         rows.append({"metric": metric, "kind": kind, "a": value_a, "b": value_b,
                      "delta": delta, "better": _better(metric, kind, value_a, value_b)})
-    differ = [
-        {"setting": key, "a": a["settings"].get(key), "b": b["settings"].get(key)}
-        for key in _SETTINGS_COMPARED if a["settings"].get(key) != b["settings"].get(key)
-    ]
-    return {"rows": rows, "settings_differ": differ}
+    return {"rows": rows, "settings_differ": _settings_differ(a["settings"], b["settings"])}
+
+
+def _settings_differ(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The compared settings in which the runs differ, each as the two runs' words for it."""
+    differ = []
+    for name, show in _SETTINGS_COMPARED:
+        shown_a, shown_b = show(a), show(b)
+        if shown_a != shown_b:
+            differ.append({"setting": name, "a": shown_a, "b": shown_b})
+    return differ
 
 
 def _better(metric: str, kind: str, a: Figure, b: Figure) -> str | None:

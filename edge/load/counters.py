@@ -17,15 +17,18 @@ from typing import Any
 import aiohttp
 
 __all__ = [
+    "NOT_SAMPLE_ORIGIN",
     "CounterSource",
     "Counters",
     "Snapshot",
     "function_deltas",
     "node_deltas",
     "origin_delta",
+    "origin_unknown",
 ]
 
 _TIMEOUT = aiohttp.ClientTimeout(total=5)
+NOT_SAMPLE_ORIGIN = "the origin is not edgesim's sample origin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Counters:
     nodes: tuple[CounterSource, ...] = ()
     token: str | None = None
     origin_url: str | None = None  # the sample origin's base URL; None: not ours
+    no_origin: str = NOT_SAMPLE_ORIGIN  # what the report says when origin_url is None
 
     async def read(self, session: aiohttp.ClientSession) -> Snapshot:
         stats = await asyncio.gather(*(self._node(session, n) for n in self.nodes))
@@ -83,6 +87,17 @@ class Counters:
         if not isinstance(data, dict) or not {"requests", "bytes_sent"} <= data.keys():
             return None  # something else answers there: not the sample origin
         return data
+
+
+def origin_unknown(counters: Counters, before: Snapshot, after: Snapshot) -> str | None:
+    """Why the origin's counters are not known for the run (None when they are)."""
+    if counters.origin_url is None:
+        return counters.no_origin
+    if before.origin is None:
+        return f"nothing answered as the sample origin does at {counters.origin_url}"
+    if after.origin is None:
+        return f"the sample origin at {counters.origin_url} stopped answering during the run"
+    return None
 
 
 def origin_delta(before: Snapshot, after: Snapshot) -> dict[str, int] | None:

@@ -23,6 +23,7 @@ __all__ = [
     "WIDTH",
     "Cell",
     "Table",
+    "describe_model",
     "format_bytes",
     "format_count",
     "format_ms",
@@ -126,16 +127,30 @@ def overview(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
-def _settings(s: Mapping[str, Any]) -> str:
-    if s["model"] == "open":
-        model = f"open model at {s['rate']:g} req/s"
+def describe_model(s: Mapping[str, Any]) -> str:
+    """How a run's requests were sent, from its settings: "open model at 20 req/s", "closed
+    model, 20 users thinking 1-3 s", or an access log's replay."""
+    model = s.get("model")
+    # A replay has no arrival model; results written before "replay" was recorded say "open"
+    # with no rate.
+    if model == "replay" or (model == "open" and s.get("rate") is None):
+        return "replay of the access log at its logged times, from its first request"
+    if model == "open":
+        text = f"open model at {s['rate']:g} req/s"
         if s.get("ramp_up_s"):
-            model += f" (ramp-up {s['ramp_up_s']:g} s)"
-    else:
-        model = f"closed model, {s['users']:,} users"
-        if s.get("think_s"):
+            text += f" (ramp-up {s['ramp_up_s']:g} s)"
+        return text
+    if model == "closed" and s.get("users") is not None:
+        text = f"closed model, {s['users']:,} users"
+        if s.get("think_s") and max(s["think_s"]) > 0:  # no think time: nothing to say
             low, high = s["think_s"]
-            model += f" thinking {low:g}-{high:g} s"
+            text += f" thinking {low:g}-{high:g} s"
+        return text
+    return f"{model} model"
+
+
+def _settings(s: Mapping[str, Any]) -> str:
+    model = describe_model(s)
     bounds = []
     if s.get("duration_s") is not None:
         bounds.append(f"{s['duration_s']:g} s")
@@ -165,8 +180,9 @@ def _rate(result: Mapping[str, Any], requests: int) -> str:
 
 def _origin(result: Mapping[str, Any], total: Mapping[str, Any]) -> str:
     origin = result.get("origin")
-    if origin is None:
-        return "not counted (the origin is not edgesim's own)"
+    if origin is None:  # results written before the reason was recorded have none
+        reason = result.get("origin_unknown") or "the origin is not edgesim's own"
+        return f"not counted ({reason})"
     by_requests, by_bytes = offload(result)
     return (f"{format_count(origin['requests'])} requests of {format_count(total['requests'])} "
             f"(offload {format_ratio(by_requests)}), {format_bytes(origin['bytes'])} of "

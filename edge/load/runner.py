@@ -59,6 +59,7 @@ from edge.load.counters import (
     function_deltas,
     node_deltas,
     origin_delta,
+    origin_unknown,
 )
 from edge.load.errors import LoadInputError
 from edge.load.population import REGIONS, Population
@@ -141,10 +142,12 @@ class Plan:
     def settings(self) -> dict[str, Any]:
         """What was asked, as the result document records it."""
         model = self.model
+        kind = ("open" if isinstance(model, OpenModel) else "closed"
+                if isinstance(model, ClosedModel) else "replay")  # no model: the log's times
         return {
             "target": self.target or "direct",
             "direct": self.target is None,
-            "model": "closed" if isinstance(model, ClosedModel) else "open",
+            "model": kind,
             "rate": model.rate if isinstance(model, OpenModel) else None,
             "ramp_up_s": model.ramp_up if model is not None else 0.0,
             "users": model.users if isinstance(model, ClosedModel) else None,
@@ -764,6 +767,7 @@ def _document(
             for pop_id, p in sorted(pops.items())
         },
         "origin": origin_delta(before, after),
+        "origin_unknown": origin_unknown(counters, before, after),
         "nodes": node_deltas(counters.nodes, before, after),
         "functions": functions,
         "bill": monthly_bill(_traffic(plan, places, pop_places, functions, elapsed)).to_json(),
@@ -830,8 +834,13 @@ def _warnings(
     silent = [n.id for n in counters.nodes
               if before.nodes.get(n.id) is None or after.nodes.get(n.id) is None]
     if silent:
-        warnings.append(f"no counters from {', '.join(silent)} (its admin API did not answer)")
-    if counters.origin_url is not None and (before.origin is None or after.origin is None):
+        warnings.append(f"no counters from {', '.join(silent)} ("
+                        + ("its admin API" if len(silent) == 1 else "their admin APIs")
+                        + " did not answer)")
+    if counters.origin_url is not None and before.origin is None:
         warnings.append(f"no origin counters: {counters.origin_url}/_origin/stats did not "
                         f"answer as the sample origin does")
+    elif counters.origin_url is not None and after.origin is None:
+        warnings.append(f"no origin counters: the sample origin ({counters.origin_url}) "
+                        f"answered before the run but not after it")
     return warnings

@@ -23,6 +23,7 @@ import bisect
 import gzip
 import itertools
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -212,6 +213,7 @@ def read_access_log(path: str | Path) -> list[Replayed]:
 
 
 _NEEDED = ("date", "time", "cs-method", "cs-uri-stem")
+_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110, 5.6.2)
 
 
 def _check_columns(columns: tuple[str, ...], where: str) -> None:
@@ -234,14 +236,22 @@ def _logged(
     except ValueError:
         raise LoadInputError(f"{where}: bad date or time {field['date']!r} "
                              f"{field['time']!r}; expected YYYY-MM-DD and HH:MM:SS") from None
-    method = field["cs-method"]
-    if method not in ALL_METHODS:
-        raise LoadInputError(f"{where}: unknown method {method!r}")
+    # The edge logs whatever method its HTTP parser took, those it refuses (403) included, and
+    # the client sends any: only what cannot be an HTTP method at all is an error.
+    method = unquote(field["cs-method"])
+    if method == "-" or not _METHOD.fullmatch(method):
+        raise LoadInputError(f"{where}: not an HTTP method: {method!r}")
+    method = method.upper()
     stem = field["cs-uri-stem"]  # logged as received, escapes and all
-    if not stem.startswith("/"):
-        raise LoadInputError(f"{where}: the path {stem!r} does not start with /")
     query = field.get("cs-uri-query", "-")
-    target = stem if query == "-" else f"{stem}?{unquote(query)}"  # the query is encoded again
+    if method == "CONNECT":
+        # A CONNECT names a host and port, not a path: the edge logs its stem as "-", and the
+        # client sends the run's target's host and port, whatever the path.
+        target = "/"
+    elif not stem.startswith("/"):
+        raise LoadInputError(f"{where}: the path {stem!r} does not start with /")
+    else:
+        target = stem if query == "-" else f"{stem}?{unquote(query)}"  # encoded again
     client_ip = field.get("c-ip", "-")
     return (second.replace(tzinfo=UTC).timestamp(), number, Request(target, method),
             None if client_ip == "-" else client_ip)

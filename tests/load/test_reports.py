@@ -55,13 +55,15 @@ CITY_NAMES = tuple(place.city for place in PLACES)
 
 
 def run_result(seed: int = 1, n: int = 3000, hit_share: float = 0.8, elapsed: float = 30.0,
-               requested_rate: float | None = 100.0) -> tuple[dict[str, Any], list[Measurement]]:
-    """A run result as the runner writes it, from `n` measured requests drawn with `seed`."""
+               requested_rate: float | None = 100.0, places: tuple[Place, ...] = PLACES,
+               ) -> tuple[dict[str, Any], list[Measurement]]:
+    """A run result as the runner writes it, from `n` measured requests drawn with `seed` from
+    the viewers of `places`."""
     rng = random.Random(seed)
     stats, measurements = LoadStats(), []
     per_place: Counter[Place] = Counter()
     for _ in range(n):
-        place = rng.choices(PLACES, [p.weight for p in PLACES])[0]
+        place = rng.choices(places, [p.weight for p in places])[0]
         sent_at = rng.uniform(0, elapsed - 1)
         latency = rng.lognormvariate(math.log(place.base_ms), 0.6)
         draw = rng.random()
@@ -227,6 +229,22 @@ def test_summary_fits_100_columns_and_says_when_the_rate_was_not_reached() -> No
     assert re.search(r"\nwarning +achieved 20.0 req/s of the 50 requested", summary)
 
 
+def test_summary_of_a_replay_says_it_is_one() -> None:
+    result, _ = run_result(requested_rate=None)
+    result["settings"].update(model="replay", rate=None, ramp_up_s=0.0,
+                              workload="log:logs/IAD89-C1/E2.2026-11-27-12.IAD89-C1.log")
+    result["origin"], result["origin_unknown"] = None, "the sample origin stopped answering"
+    summary = render_summary(result)
+    assert re.search(r"settings +replay of the access log at its logged times, from its first "
+                     r"request, for 30 s", summary)
+    assert "Zipf" not in summary and "req/s achieved\n" in summary
+    assert "origin    not counted (the sample origin stopped answering)" in summary
+    # A result written before a replay said so: "open", with no rate.
+    result["settings"]["model"] = "open"
+    assert "replay of the access log" in render_summary(result)
+    assert "replay of the access log" in render_html(result)
+
+
 def test_summary_of_a_run_without_responses_or_origin_counters() -> None:
     result, _ = run_result(n=0, requested_rate=None)
     result["settings"].update(model="closed", rate=None, users=5, think_s=[0.5, 1.5])
@@ -374,6 +392,59 @@ def test_rendered_comparison_labels_runs_and_settings_that_differ(two_runs) -> N
     assert row == ["hit ratio", f"{hit_ratio(ms_a) * 100:.1f}%",
                    f"{hit_ratio(ms_b) * 100:.1f}%", f"{delta:+.1f} pt", "B"]
     assert max(len(line) for line in text.splitlines()) <= WIDTH
+
+
+@pytest.mark.parametrize("world_first", [True, False])
+def test_a_viewer_region_of_one_run_only_is_missing_in_the_other(world_first: bool) -> None:
+    """A world run against a Tokyo-only run, in both orders: the regions only the world run
+    had are shown for it and as missing ("-") for the other, with no delta and no winner."""
+    world, ms_world = run_result(seed=3, n=1500)
+    tokyo, ms_tokyo = run_result(seed=4, n=500,
+                                 places=tuple(p for p in PLACES if p.city == "Tokyo"))
+    a, b = (world, tokyo) if world_first else (tokyo, world)
+    data = comparison_data(a, b)
+    rows = {row["metric"]: row for row in data["rows"]}
+    world_side, tokyo_side = ("a", "b") if world_first else ("b", "a")
+    for region in ("North America", "Europe", "Africa"):
+        row = rows[f"p95 latency, {region}"]
+        exact = exact_percentile([m.latency_ms for m in ms_world if m.region == region], 0.95)
+        assert row[world_side] == pytest.approx(exact, rel=RELATIVE_ERROR, abs=0.0005)
+        assert row[tokyo_side] is None and row["delta"] is None and row["better"] is None
+    asia = rows["p95 latency, Asia"]
+    assert asia[tokyo_side] == pytest.approx(
+        exact_percentile([m.latency_ms for m in ms_tokyo], 0.95), rel=RELATIVE_ERROR, abs=0.0005)
+    assert asia["delta"] is not None
+    # The regions stay together, between the overall latency and the bill.
+    metrics = [row["metric"] for row in data["rows"]]
+    assert metrics[metrics.index("p95 latency, all"):] == [
+        "p95 latency, all", "p95 latency, Africa", "p95 latency, Asia", "p95 latency, Europe",
+        "p95 latency, North America", "monthly bill"]
+    text = render_comparison(a, b)
+    africa = re.split(r"\s{2,}", next(line for line in text.splitlines()
+                                      if line.startswith("p95 latency, Africa")))
+    assert africa[2 if world_first else 1] == "-" and africa[3] == "-"
+    assert africa[1 if world_first else 2].endswith(" ms")
+
+
+def test_settings_that_differ_are_told_in_words_not_none(two_runs) -> None:
+    (a, _), (b, _) = two_runs
+    b = {**b, "settings": {**b["settings"], "model": "closed", "rate": None, "users": 20,
+                           "think_s": [1.0, 3.0], "duration_s": None, "requests": 5000}}
+    assert comparison_data(a, b)["settings_differ"] == [
+        {"setting": "model", "a": "open model at 100 req/s (ramp-up 5 s)",
+         "b": "closed model, 20 users thinking 1-3 s"},
+        {"setting": "duration bound", "a": "30 s", "b": "none"},
+        {"setting": "requests bound", "a": "none", "b": "5,000"},
+    ]
+    text = render_comparison(a, b)
+    assert ("note: the runs differ in model: A open model at 100 req/s (ramp-up 5 s), B closed "
+            "model, 20 users") in text
+    assert "note: the runs differ in requests bound: A none, B 5,000" in text
+    replay = {**b, "settings": {**b["settings"], "model": "replay", "users": None,
+                                "think_s": None, "workload": "log:a.log"}}
+    notes = [d["b"] for d in comparison_data(a, replay)["settings_differ"]]
+    assert notes[0] == "replay of the access log at its logged times, from its first request"
+    assert "None" not in render_comparison(a, replay) + render_comparison(replay, a)
 
 
 def test_compare_command_reads_two_files(two_runs, tmp_path: Path, capsys) -> None:

@@ -205,7 +205,11 @@ def test_malformed_access_log_line_gives_its_number(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ("2023-13-14\t22:13:20", r"log.log:3: bad date or time '2023-13-14' '22:13:20'"),
-        ("2023-11-14\t22:13:20\tFRA2\t1\t-\tBREW", r"log.log:3: unknown method 'BREW'"),
+        ("2023-11-14\t22:13:20\tFRA2\t1\t-\tGET%2FHEAD",
+         r"log.log:3: not an HTTP method: 'GET/HEAD'"),
+        ("2023-11-14\t22:13:20\tFRA2\t1\t-\t-", r"log.log:3: not an HTTP method: '-'"),
+        ("2023-11-14\t22:13:20\tFRA2\t1\t-\tGET\td.net\t-", r"log.log:3: the path '-' does "
+                                                              r"not start with /"),
     ],
 )
 def test_bad_access_log_values(tmp_path: Path, line: str, message: str) -> None:
@@ -215,6 +219,20 @@ def test_bad_access_log_values(tmp_path: Path, line: str, message: str) -> None:
     path.write_text(HEADER + "\t".join(given + fields[len(given):]) + "\n", encoding="utf-8")
     with pytest.raises(LoadInputError, match=message):
         read_access_log(path)
+
+
+def test_access_log_replays_every_method_the_edge_logs(tmp_path: Path) -> None:
+    """The edge logs whatever method a viewer sent (answering those it does not serve with a
+    403): a replay sends them all again. A CONNECT is logged without a path."""
+    path = tmp_path / "log.log"
+    methods = ["TRACE", "PROPFIND", "M-SEARCH", "BREW", "PATCH"]
+    write_log(path, [record(T0 + i, "/a", method=m) for i, m in enumerate(methods)]
+              + [record(T0 + 9, "", method="CONNECT")])
+    assert "\tCONNECT\td111111abcdef8.cloudfront.net\t-\t" in path.read_text()
+    assert read_access_log(path) == [
+        *(Replayed(float(i), Request("/a", m), "198.18.0.1") for i, m in enumerate(methods)),
+        Replayed(9.0, Request("/", "CONNECT"), "198.18.0.1"),
+    ]
 
 
 def test_access_log_header_lacking_the_request(tmp_path: Path) -> None:
