@@ -262,6 +262,9 @@ def _functions_table(functions: Mapping[str, Mapping[str, Any]]) -> Table:
         if errors:
             kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(f["errors"].items()))
             notes.append(f"{name} errors: {kinds}")
+    if functions:  # the nodes keep percentiles, which a run's own cannot be taken out of
+        notes.append("p50/p99: the nodes' meters since deployment (the highest node's), "
+                     "not this run's alone")
     if len(functions) > 1:
         rows.append((
             "all", format_count(sum(f["invocations"] for f in functions.values())),
