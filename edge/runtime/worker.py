@@ -156,18 +156,27 @@ def _limit_address_space(memory_size: int) -> None:
     approximation of Lambda's limit: address space reserved later and never touched (thread
     stacks, arenas) counts too, so it errs strict.
     """
-    sizes: dict[str, int] = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmSize", "VmRSS"):
-                sizes[name] = int(value.split()[0]) * 1024
+    sizes = _memory_status("VmSize", "VmRSS")
     limit = memory_size * MB + sizes["VmSize"] - sizes["VmRSS"]
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _max_memory_used_mb() -> int:
-    return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # KiB on Linux
+    """The peak of memory in use, from the kernel's high-water mark of this process's own
+    memory (`ru_maxrss` would not do: Linux carries it over from the process that forked the
+    worker, the node with its cache)."""
+    return -(-_memory_status("VmHWM")["VmHWM"] // MB)
+
+
+def _memory_status(*names: str) -> dict[str, int]:
+    """Sizes in bytes from /proc/self/status (`VmSize`, `VmRSS`, `VmHWM`, ...)."""
+    sizes: dict[str, int] = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in names:
+                sizes[name] = int(value.split()[0]) * 1024
+    return sizes
 
 
 if __name__ == "__main__":

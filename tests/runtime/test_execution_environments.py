@@ -107,6 +107,15 @@ async def test_the_memory_size_bounds_the_interpreter_and_the_handler_together(
     assert over.report is not None and over.report.max_memory_used_mb == 128
 
 
+async def test_max_memory_used_is_the_workers_own_whatever_the_nodes(deploy: Deploy) -> None:
+    """A worker is forked from the node: what the node holds (its cache) is not the handler's."""
+    node_memory = bytearray(300 * 1024 * 1024)  # resident in this process, the node here
+    result = await invoke(deploy("ok", name="ok-beside-a-big-node"), viewer_request_event())
+    assert isinstance(result.outcome, AcceptedRequest)
+    assert result.report is not None and 0 < result.report.max_memory_used_mb < 128
+    assert len(node_memory) == 300 * 1024 * 1024
+
+
 async def test_shared_limit_throttles_across_functions(deploy: Deploy) -> None:
     from edge.runtime.pool import ConcurrencyLimit
 
