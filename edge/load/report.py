@@ -163,7 +163,7 @@ def _settings(s: Mapping[str, Any]) -> str:
         parts[-1] += f" (Zipf alpha {s['alpha']:g})"
     if s.get("seed") is not None:
         parts.append(f"seed {s['seed']}")
-    parts.append(f"direct to the nearest PoPs ({s['target']})" if s["direct"]
+    parts.append("direct to each viewer's nearest PoP" if s["direct"]
                  else f"through {s['target']}")
     return ", ".join(parts)
 
