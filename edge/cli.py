@@ -93,6 +93,7 @@ def _addresses(config: Config) -> list[NodeAddress]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from edge.node.functions import handler_problems
     from edge.node.serve import admin_port
     from edge.supervisor import Child, Supervisor, busy_port, python_module
 
@@ -149,6 +150,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(_held(held), flush=True)
         return 1
     token = new_token()
+    for problem in handler_problems(config):
+        print(f"edgesim: warning: {problem}; requests that run it get a 503 until the file is "
+              "saved again and loads", flush=True)
 
     def ready() -> None:
         clear_state()  # what an earlier run that was killed may have left

@@ -281,3 +281,24 @@ def running(pid: int) -> bool:
         return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
     except OSError:
         return False
+
+
+def test_up_says_at_once_which_handler_does_not_load(tmp_path: Path) -> None:
+    config = tmp_path / "world.toml"
+    ports = small_world(config)
+    (tmp_path / "broken.py").write_text("def handler(event, context)\n    return None\n")
+    config.write_text(config.read_text()
+                      + '\n[default_behavior.functions.viewer-request]\nhandler = "broken.py"\n')
+    process = subprocess.Popen(
+        [*EDGESIM, "up", "--config", str(config)], cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        out = wait_for_banner(process)
+        assert ("edgesim: warning: broken: broken.py does not load: SyntaxError: expected ':' "
+                "(line 1); requests that run it get a 503") in out
+        assert fetch(f"http://127.0.0.1:{ports['pop1']}/index.html")[0] == 503
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0

@@ -26,7 +26,7 @@ from edge.runtime.logs import FunctionLog, log_file_name, timestamp
 from edge.runtime.pool import ConcurrencyLimit
 from edge.runtime.runner import DeployedFunction, FunctionError, InvocationResult, invoke
 
-__all__ = ["NodeFunctions"]
+__all__ = ["NodeFunctions", "handler_problems"]
 
 RELOAD_INTERVAL = 0.25  # seconds between looks at the handler files
 RETIRE_TIMEOUT = 60.0  # seconds an old version's invocations in flight may take to finish
@@ -215,12 +215,9 @@ class NodeFunctions:
     def _reload(self, name: str) -> None:
         function = self._functions[name]
         path = self._sources[name]
-        try:
-            source = path.read_bytes() if path is not None else b""
-            compile(source, str(path), "exec")
-        except (OSError, SyntaxError, ValueError) as error:
+        if (problem := _compile_problem(path)) is not None:
             message = (f"the new {path.name if path else 'module'} does not load, "
-                       f"version {function.version} keeps serving: {_describe(error)}")
+                       f"version {function.version} keeps serving: {problem}")
             self._say(f"{name}: {message}")
             deployed = self._deployed.get(name)
             if deployed is not None and deployed.log is not None:
@@ -279,6 +276,27 @@ def _stamp(path: Path | None) -> tuple[int, int]:
     except OSError:
         return (0, 0)
     return (stat.st_mtime_ns, stat.st_size) if stat is not None else (0, 0)
+
+
+def handler_problems(config: Config) -> list[str]:
+    """Each function of `config` whose handler file does not compile, and why: what `edgesim
+    up` says once at start (the nodes would answer its requests with a 503 until it is fixed)."""
+    functions = {a.function.name: a.function
+                 for b in config.distribution.behaviors for a in b.functions}
+    return [f"{name}: {path.name if path else 'its module'} does not load: {problem}"
+            for name, function in functions.items()
+            if (problem := _compile_problem(path := _source(function))) is not None]
+
+
+def _compile_problem(path: Path | None) -> str | None:
+    """Why the handler file at `path` does not compile; None when it does (or when there is no
+    file to read: the import will say)."""
+    try:
+        source = path.read_bytes() if path is not None else b""
+        compile(source, str(path), "exec")
+    except (OSError, SyntaxError, ValueError) as error:
+        return _describe(error)
+    return None
 
 
 def _describe(error: BaseException) -> str:
