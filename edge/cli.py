@@ -432,10 +432,11 @@ def cmd_geo(args: argparse.Namespace) -> int:
     try:
         ipaddress.ip_address(query)
     except ValueError:
-        city = Cities.load().find(query)
+        cities = Cities.load()
+        city = cities.find(query)
         if city is None:
-            print(f"edgesim: no city matches {query!r} (try 'Tokyo', 'Springfield, US', "
-                  "'Sao Paulo')", file=sys.stderr)
+            hint = cities.close_to(query) or " (try 'Tokyo', 'Springfield, US', 'Sao Paulo')"
+            print(f"edgesim: no city matches {query!r}{hint}", file=sys.stderr)
             return 1
         ip = ip_for(city)
     else:

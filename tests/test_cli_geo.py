@@ -32,3 +32,14 @@ def test_unknown_place_is_a_clear_error(
     assert main(["geo", query]) == 1
     err = capsys.readouterr().err
     assert err.startswith("edgesim: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("query", "hint"), [
+    ("Atlantis", "(did you mean 'Atlanta'"),  # a name close to the world's
+    ("Xyzzyq", "(try 'Tokyo'"),  # nothing close: examples
+])
+def test_an_unknown_city_gets_close_names_or_examples(
+    query: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["geo", query]) == 1
+    assert f"edgesim: no city matches {query!r} {hint}" in capsys.readouterr().err

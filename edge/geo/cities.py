@@ -7,14 +7,15 @@ searched backwards.
 from __future__ import annotations
 
 import csv
+import difflib
 import ipaddress
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Self
 
-__all__ = ["CITIES_CSV", "Cities", "City", "fold", "ip_for"]
+__all__ = ["CITIES_CSV", "Cities", "City", "did_you_mean", "fold", "ip_for"]
 
 CITIES_CSV = Path(__file__).with_name("data") / "cities.csv"
 
@@ -43,6 +44,18 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
+
+
+def did_you_mean(word: str, known: Mapping[str, str]) -> str:
+    """' (did you mean X or Y?)' for the names whose key is close to `word` (difflib), else ''.
+
+    `known` maps the form compared (folded: no case, no accents) to the form shown.
+    """
+    close = difflib.get_close_matches(word, list(known), n=3, cutoff=0.7)
+    shown = list(dict.fromkeys(known[key] for key in close))
+    if not shown:
+        return ""
+    return f" (did you mean {' or '.join(repr(name) for name in shown)}?)"
 
 
 def ip_for(city: City, n: int = 0, *, version: Literal[4, 6] = 4) -> str:
@@ -102,6 +115,10 @@ class Cities:
 
     def get(self, geoname_id: int) -> City | None:
         return self._by_id.get(geoname_id)
+
+    def close_to(self, query: str) -> str:
+        """' (did you mean X or Y?)' with the cities named like `query`'s name, else ''."""
+        return did_you_mean(fold(query.split(",")[0]), {fold(c.name): c.name for c in self})
 
     def find(self, query: str) -> City | None:
         """The most populous city called `query`: "Tokyo", "sao paulo", "Paris, FR",

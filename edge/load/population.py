@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from edge.geo.cities import Cities, City, fold, ip_for
-from edge.load.errors import LoadInputError, did_you_mean
+from edge.geo.cities import Cities, City, did_you_mean, fold, ip_for
+from edge.load.errors import LoadInputError
 
 __all__ = ["REGIONS", "Population", "Share", "Viewer", "viewer_address"]
 
@@ -183,9 +183,7 @@ def _resolve(cities: Cities, kind: str, name: str, fraction: float, source: str)
     if kind == "cities":
         city = cities.find(name)
         if city is None:
-            known = {fold(c.name): c.name for c in cities}
-            raise LoadInputError(f"{where}unknown city {name!r}"
-                                 f"{did_you_mean(fold(name.split(',')[0]), known)}")
+            raise LoadInputError(f"{where}unknown city {name!r}{cities.close_to(name)}")
         return Share.of(f"city {city.name}, {city.country_code}", fraction, [city])
     if kind == "regions":
         known = {fold(code): code for code in REGIONS} | {fold(n): n for n in REGIONS.values()}
