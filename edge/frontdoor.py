@@ -276,8 +276,10 @@ async def serve_front_door(config: Config, token: str) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         watcher = loop.create_task(watch_parent(stop))  # under `edgesim up`: stop with it
-        await stop.wait()
-        watcher.cancel()
+        try:
+            await stop.wait()
+        finally:
+            watcher.cancel()
     finally:
         await admin.cleanup()
         await viewer.cleanup()

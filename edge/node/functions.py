@@ -59,12 +59,8 @@ class NodeFunctions:
         self._dir = Path(config.log_dir) / node.id / "functions"
         self._limits = dist.function_limits
         self._shared = ConcurrencyLimit(self._limits.concurrency)
-        # The functions of the config this node can run (a regional cache runs no viewer
-        # trigger), by name, each at its latest version.
-        self._functions: dict[str, EdgeFunction] = {
-            a.function.name: a.function for b in dist.behaviors for a in b.functions
-            if node.kind == "pop" or not a.function.event_type.is_viewer
-        }
+        # The functions this node can run, by name, each at its latest version.
+        self._functions = _functions_of(config, node)
         self._deployed: dict[str, DeployedFunction] = {}
         self._retiring: set[asyncio.Task[None]] = set()
         self._sources = {name: _source(f) for name, f in self._functions.items()}
@@ -281,11 +277,17 @@ def _stamp(path: Path | None) -> tuple[int, int]:
 def handler_problems(config: Config) -> list[str]:
     """Each function of `config` whose handler file does not compile, and why: what `edgesim
     up` says once at start (the nodes would answer its requests with a 503 until it is fixed)."""
-    functions = {a.function.name: a.function
-                 for b in config.distribution.behaviors for a in b.functions}
     return [f"{name}: {path.name if path else 'its module'} does not load: {problem}"
-            for name, function in functions.items()
+            for name, function in _functions_of(config).items()
             if (problem := _compile_problem(path := _source(function))) is not None]
+
+
+def _functions_of(config: Config, node: Node | None = None) -> dict[str, EdgeFunction]:
+    """The config's functions by name; with `node`, those it can run (a regional cache runs no
+    viewer trigger)."""
+    return {a.function.name: a.function
+            for b in config.distribution.behaviors for a in b.functions
+            if node is None or node.kind == "pop" or not a.function.event_type.is_viewer}
 
 
 def _compile_problem(path: Path | None) -> str | None:
