@@ -93,7 +93,8 @@ def _addresses(config: Config) -> list[NodeAddress]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from edge.node.functions import handler_problems
+    from edge.node.functions import handler_problems, watchers
+    from edge.node.reloads import ReloadReports
     from edge.node.serve import admin_port
     from edge.supervisor import Child, Supervisor, busy_port, python_module
 
@@ -117,6 +118,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"http://{config.host}:{admin_port(node)}/health",
             ((node.port, f"{node.id} viewer port"),
              (admin_port(node), f"{node.id} admin port")),
+            reports=True,  # its hot reloads, said once for the network
         ))
 
     if config.front_door is not None:  # last: it routes to PoPs that are already up
@@ -161,7 +163,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             write_control(f"http://{config.host}:{config.control_plane.port}/")
         print(_banner(config, token), flush=True)
 
-    supervisor = Supervisor(children, lambda line: print(line, flush=True))
+    supervisor = Supervisor(children, lambda line: print(line, flush=True),
+                            ReloadReports(watchers(config)))
     try:
         return _run(supervisor.run(ready))
     finally:
@@ -244,13 +247,14 @@ def _serve(
     config: Config, node: Node, token: str, *, echo_function_logs: bool = False,
     load_config: Callable[[], Config] | None = None,
 ) -> int:
+    from edge.node.reloads import reporter
     from edge.node.serve import PortInUse, serve_node
-    from edge.supervisor import watch_parent
+    from edge.supervisor import report_channel, watch_parent
 
     async def main() -> int:
         server = asyncio.ensure_future(
             serve_node(config, node, token, echo_function_logs=echo_function_logs,
-                       load_config=load_config))
+                       report_reloads=reporter(report_channel()), load_config=load_config))
         stop = asyncio.Event()
         watcher = asyncio.ensure_future(watch_parent(stop))
         try:

@@ -3,6 +3,12 @@
 Children run in their own sessions, so a Ctrl-C reaches the supervisor alone; it then sends
 SIGTERM to each child (which closes its logs) and waits, killing only what does not stop in
 time. A child that dies while the network runs is restarted, and the supervisor says so.
+
+A child can also report to the supervisor what the whole network should hear once, not once per
+node (a handler file reloaded: see `edge.node.reloads`). It writes one line per report to a pipe
+of its own, whose end it got as `EDGESIM_REPORT_FD`; `Reports` decides what to say of them and
+when. A report pipe, not the child's stderr: everything else a child prints still goes straight
+to the terminal, unparsed and undelayed, and a child outlives a supervisor that was killed.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import aiohttp
 
 STOP_GRACE = 10.0  # seconds a child has to stop after SIGTERM
 HEALTH_TIMEOUT = 20.0
 PARENT_ENV = "EDGESIM_PARENT_PID"
+REPORT_FD_ENV = "EDGESIM_REPORT_FD"
+LAST_REPORTS_TIMEOUT = 1.0  # seconds to read what stopped children wrote before their end
 
 
 @dataclass(slots=True)
@@ -30,6 +39,7 @@ class Child:
     argv: list[str]
     health_url: str
     ports: tuple[tuple[int, str], ...]  # (port, what it is) for the in-use check
+    reports: bool = False  # it gets a report pipe (see `report_channel`)
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
     started_at: float = field(default=0.0)
@@ -37,6 +47,20 @@ class Child:
 
 class StartupFailed(Exception):
     pass
+
+
+class Reports(Protocol):
+    """What the supervisor makes of its children's reports: each method returns the lines to
+    say. A report may be held back, to be said with others, until `deadline` (monotonic, the
+    loop's clock); `flush` gives what is held when the network stops."""
+
+    def add(self, report: bytes, now: float) -> list[str]: ...
+
+    def due(self, now: float) -> list[str]: ...
+
+    def deadline(self) -> float | None: ...
+
+    def flush(self) -> list[str]: ...
 
 
 def busy_port(host: str, children: list[Child]) -> str | None:
@@ -56,15 +80,23 @@ class Supervisor:
     """Starts `children` in order and keeps them running. Check `busy_port` first: a child that
     cannot listen fails the start."""
 
-    def __init__(self, children: list[Child], say: Callable[[str], None]) -> None:
+    def __init__(
+        self, children: list[Child], say: Callable[[str], None], reports: Reports | None = None,
+    ) -> None:
         self._children = children
         self._say = say
         self._stopping = asyncio.Event()
+        self._reports = reports
+        self._readers: set[asyncio.Task[None]] = set()  # one per child with a report pipe
+        self._report_came = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
 
     async def run(self, on_ready: Callable[[], None]) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self._stopping.set)
+        if self._reports is not None:
+            self._timer = loop.create_task(self._say_reports_when_due(self._reports))
         async with aiohttp.ClientSession() as session:
             try:
                 for child in self._children:
@@ -83,13 +115,61 @@ class Supervisor:
         return 0
 
     async def _start(self, child: Child) -> None:
-        child.process = await asyncio.create_subprocess_exec(
-            *child.argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            start_new_session=True,
-            env={**os.environ, PARENT_ENV: str(os.getpid())},
-        )
+        env = {**os.environ, PARENT_ENV: str(os.getpid())}
+        env.pop(REPORT_FD_ENV, None)
+        ours = theirs = None
+        if child.reports and self._reports is not None:
+            ours, theirs = os.pipe()  # a new one at each start: a restart is a new writer
+            env[REPORT_FD_ENV] = str(theirs)
+        try:
+            child.process = await asyncio.create_subprocess_exec(
+                *child.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+                pass_fds=() if theirs is None else (theirs,),
+            )
+        except BaseException:
+            if ours is not None:
+                os.close(ours)
+            raise
+        finally:
+            if theirs is not None:
+                os.close(theirs)  # the child's alone: the pipe ends when the child does
         child.started_at = time.monotonic()
+        if ours is not None and self._reports is not None:
+            reader = asyncio.get_running_loop().create_task(
+                self._read_reports(ours, self._reports))
+            self._readers.add(reader)
+            reader.add_done_callback(self._readers.discard)
+
+    async def _read_reports(self, fd: int, reports: Reports) -> None:
+        """Hand each line a child reports to `reports`, until the child is gone."""
+        loop = asyncio.get_running_loop()
+        stream = asyncio.StreamReader()
+        with open(fd, "rb", buffering=0) as pipe:
+            transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(stream), pipe)
+            try:
+                while line := await stream.readline():
+                    self._say_each(reports.add(line, loop.time()))
+                    self._report_came.set()  # it may hold it back: a new deadline
+            finally:
+                transport.close()
+
+    async def _say_reports_when_due(self, reports: Reports) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            deadline = reports.deadline()
+            wait = None if deadline is None else max(0.0, deadline - loop.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._report_came.wait(), wait)
+            self._report_came.clear()
+            self._say_each(reports.due(loop.time()))
+
+    def _say_each(self, lines: list[str]) -> None:
+        for line in lines:
+            self._say(line)
 
     async def _wait_healthy(self, session: aiohttp.ClientSession, child: Child) -> None:
         assert child.process is not None
@@ -159,10 +239,42 @@ class Supervisor:
                     with contextlib.suppress(ProcessLookupError):
                         process.kill()
             await asyncio.gather(*(p.wait() for p in running))
+        await self._last_reports()
+
+    async def _last_reports(self) -> None:
+        """Say what the children reported before they stopped, held back or not: no line is
+        lost. Their pipes end with them."""
+        if self._readers:
+            await asyncio.wait(self._readers, timeout=LAST_REPORTS_TIMEOUT)
+        for reader in list(self._readers):
+            reader.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._reports is not None:
+            self._say_each(self._reports.flush())
 
 
 def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
+
+
+def report_channel() -> Callable[[str], bool] | None:
+    """For a child started with a report pipe: a way to send its supervisor one line, which
+    answers False when the line could not go (the supervisor is gone). None without one."""
+    fd = os.environ.get(REPORT_FD_ENV)
+    if fd is None:
+        return None
+
+    def send(line: str) -> bool:
+        data = f"{line}\n".encode()
+        try:
+            while data:  # the whole line, or the supervisor would read half of it
+                data = data[os.write(int(fd), data):]
+        except (OSError, ValueError):
+            return False
+        return True
+
+    return send
 
 
 async def watch_parent(stop: asyncio.Event) -> None:

@@ -24,6 +24,7 @@ from edge.node.collapse import Collapser
 from edge.node.functions import NodeFunctions
 from edge.node.identity import SHIELD_LAYER, via_token
 from edge.node.location import ViewerResolver
+from edge.node.reloads import Reload, say
 from edge.node.upstream import Route, Target, Upstream
 
 UPSTREAM_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -118,6 +119,7 @@ class NodeContext:
         clock: Callable[[], float] = time.time,
         *,
         echo_function_logs: bool = False,
+        report_reloads: Callable[[Reload], None] = say,
         store: CacheStore | None = None,
         functions: NodeFunctions | None = None,
     ) -> NodeContext:
@@ -162,7 +164,8 @@ class NodeContext:
             layer="EDGE" if node.kind == "pop" else "REC",
             pop_timing=f'cdn-pop;desc="{node.id}",cdn-rid;desc="',
             latency=config.latency,
-            functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock)
+            functions=NodeFunctions(config, node, echo=echo_function_logs, clock=clock,
+                                    report=report_reloads)
             if functions is None else functions,
             viewers=ViewerResolver(config, node),
         )

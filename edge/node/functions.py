@@ -4,7 +4,9 @@ A function is deployed on a node the first time one of its triggers fires there,
 holds environments only for the functions it runs (viewer triggers at PoPs, origin triggers
 where the origin is contacted). Saving a handler file deploys a new version for the requests
 that follow: the old version's environments finish what they are doing and are then stopped. A
-file that does not compile leaves the old version serving and says why.
+file that does not compile leaves the old version serving and says why: the node reports each
+reload's outcome as a `Reload` to `report` (said on its own output, or folded with the other
+nodes' by `edgesim up`: see `edge.node.reloads`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from edge.config import Config, Node
+from edge.node.reloads import Reload, say
 from edge.runtime.events import Trigger
 from edge.runtime.function import EdgeFunction
 from edge.runtime.logs import FunctionLog, log_file_name, timestamp
 from edge.runtime.pool import ConcurrencyLimit
 from edge.runtime.runner import DeployedFunction, FunctionError, InvocationResult, invoke
 
-__all__ = ["NodeFunctions", "handler_problems"]
+__all__ = ["NodeFunctions", "handler_problems", "watchers"]
 
 RELOAD_INTERVAL = 0.25  # seconds between looks at the handler files
 RETIRE_TIMEOUT = 60.0  # seconds an old version's invocations in flight may take to finish
@@ -50,12 +53,14 @@ class NodeFunctions:
     def __init__(
         self, config: Config, node: Node, *, echo: bool = False,
         clock: Callable[[], float] = time.time, out: TextIO = sys.stdout,
+        report: Callable[[Reload], None] = say,
     ) -> None:
         dist = config.distribution
         self._node = node
         self._clock = clock
         self._echo = echo
         self._out = out
+        self._report = report
         self._dir = Path(config.log_dir) / node.id / "functions"
         self._limits = dist.function_limits
         self._shared = ConcurrencyLimit(self._limits.concurrency)
@@ -86,7 +91,7 @@ class NodeFunctions:
         removed function stops the same way.
         """
         new = NodeFunctions(config, self._node, echo=self._echo, clock=self._clock,
-                            out=self._out)
+                            out=self._out, report=self._report)
         same_limits = new._limits == self._limits
         if same_limits:
             new._shared = self._shared
@@ -211,14 +216,14 @@ class NodeFunctions:
     def _reload(self, name: str) -> None:
         function = self._functions[name]
         path = self._sources[name]
+        file = path.name if path else "module"
         if (problem := _compile_problem(path)) is not None:
-            message = (f"the new {path.name if path else 'module'} does not load, "
-                       f"version {function.version} keeps serving: {problem}")
-            self._say(f"{name}: {message}")
+            failed = Reload(self._node.id, name, function.version, file, problem)
+            self._report(failed)
             deployed = self._deployed.get(name)
             if deployed is not None and deployed.log is not None:
-                # Into the file only: the node's output has just said it.
-                FunctionLog.write(deployed.log, f"{timestamp(self._clock())} {message}\n")
+                # Into the file only: the node's output (or `edgesim up`'s) has just said it.
+                FunctionLog.write(deployed.log, f"{timestamp(self._clock())} {failed.what()}\n")
             return
         function = replace(function, version=str(int(function.version) + 1))
         self._functions[name] = function
@@ -227,7 +232,7 @@ class NodeFunctions:
             new = self._deploy(name, log=old.log)
             new.meter = old.meter  # one function, one meter across its versions
             self._retire_later(old)
-        self._say(f"{name}: reloaded, version {function.version} serves new requests")
+        self._report(Reload(self._node.id, name, function.version, file))
 
     def _retire_later(
         self, old: DeployedFunction, close_log: bool = False,
@@ -235,9 +240,6 @@ class NodeFunctions:
         task = asyncio.get_running_loop().create_task(_retire(old, close_log))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
-
-    def _say(self, message: str) -> None:
-        print(f"edgesim: {self._node.id}: {message}", file=sys.stderr, flush=True)
 
 
 async def _retire(old: DeployedFunction, close_log: bool) -> None:
@@ -280,6 +282,16 @@ def handler_problems(config: Config) -> list[str]:
     return [f"{name}: {path.name if path else 'its module'} does not load: {problem}"
             for name, function in _functions_of(config).items()
             if (problem := _compile_problem(path := _source(function))) is not None]
+
+
+def watchers(config: Config) -> dict[str, frozenset[str]]:
+    """Per function, the nodes of `config` that watch its handler file, and so report each of
+    its reloads (`edgesim up` waits for them to say a save once)."""
+    nodes: dict[str, set[str]] = {}
+    for node in config.nodes.values():
+        for name in _functions_of(config, node):
+            nodes.setdefault(name, set()).add(node.id)
+    return {name: frozenset(ids) for name, ids in nodes.items()}
 
 
 def _functions_of(config: Config, node: Node | None = None) -> dict[str, EdgeFunction]:

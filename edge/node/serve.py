@@ -17,6 +17,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from edge.config import Config, Node
 from edge.node.app import ViewerPort, admin_app
+from edge.node.reloads import Reload, say
 
 
 class PortInUse(Exception):
@@ -54,11 +55,13 @@ async def start_site(runner: web.BaseRunner, host: str, port: int, what: str) ->
 
 async def serve_node(
     config: Config, node: Node, token: str, *, echo_function_logs: bool = False,
+    report_reloads: Callable[[Reload], None] = say,
     load_config: Callable[[], Config] | None = None,
 ) -> None:
-    """`load_config` reads the config again for a reload (see `admin_app`)."""
+    """`load_config` reads the config again for a reload (see `admin_app`); `report_reloads`
+    takes what a hot reload of a handler file did (see `edge.node.reloads`)."""
     viewer = ViewerPort(config, node, shutdown_timeout=5.0,
-                        echo_function_logs=echo_function_logs)
+                        echo_function_logs=echo_function_logs, report_reloads=report_reloads)
     admin_runner = web.AppRunner(admin_app(viewer, token, load_config), handle_signals=False,
                                  access_log=None)
     await viewer.setup()
