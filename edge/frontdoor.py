@@ -7,7 +7,8 @@ healthy one with the viewer's address as the last `X-Forwarded-For` hop, so the 
 viewer the front door saw. Every PoP's health is checked each second, and a PoP that refuses a
 connection is skipped at once until it answers again; an idempotent request that could not reach
 its PoP is retried once on the next. Responses pass through untouched: `X-Amz-Cf-Pop` names the
-PoP that served.
+PoP that served. A city the world does not have is refused here as a PoP refuses it, since no
+PoP can be chosen for a viewer who is nowhere.
 """
 
 from __future__ import annotations
@@ -29,8 +30,18 @@ from edge.geo.latency import LatencyModel
 from edge.geo.nearest import NearestTable
 from edge.http.forwarding import hop_by_hop
 from edge.http.message import X_FORWARDED_FOR
+from edge.node.admin_errors import unrouted_as_json
 from edge.node.app import HANDLER_ARGS
-from edge.node.location import TrustedProxies, city_ip, city_override, world_database
+from edge.node.identity import new_request_id
+from edge.node.location import (
+    TrustedProxies,
+    city_ip,
+    city_override,
+    unknown_city,
+    world_database,
+)
+from edge.node.outcome import Outcome
+from edge.node.replies import generated_error
 from edge.node.serve import admin_port, start_site
 from edge.runstate import is_token, presented_token
 from edge.supervisor import watch_parent
@@ -133,8 +144,7 @@ class FrontDoor:
             city, headers = override
             ip = city_ip(city)
             if ip is None:
-                return web.Response(status=400, text=f"No city {city!r} in the simulated world; "
-                                    "try a name such as 'Tokyo' or 'Paris, FR'.\n")
+                return _unknown_city(city)
             viewer = chain = ip
         pops = self.route(viewer)
         if not pops:
@@ -228,6 +238,20 @@ class FrontDoor:
             return "down"
 
 
+def _unknown_city(city: str) -> web.Response:
+    """The PoPs' 400 for a city the world does not have: CloudFront's error page with the same
+    reason, and the headers a PoP gives it but those naming a PoP (`X-Amz-Cf-Pop`, its `Via`
+    and `Server-Timing`): no PoP saw the request."""
+    request_id = new_request_id()
+    reply = generated_error(400, request_id, unknown_city(city))
+    headers = CIMultiDict(reply.headers)
+    headers["Server"] = "CloudFront"
+    headers["X-Cache"] = Outcome.ERROR.x_cache
+    headers["X-Amz-Cf-Id"] = request_id
+    return web.Response(status=reply.status, reason=reply.reason, headers=headers,
+                        body=reply.body)
+
+
 async def _chunks(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     async for chunk in upstream.content.iter_chunked(65536):
         yield chunk
@@ -246,7 +270,7 @@ def admin_app(door: FrontDoor, token: str) -> web.Application:
         return web.json_response({"id": "front-door", **door.stats.as_dict(),
                                   "pops": door.healthy()})
 
-    app = web.Application()
+    app = web.Application(middlewares=[unrouted_as_json()])
     app.router.add_get("/health", health)
     app.router.add_get("/stats", stats)
     return app

@@ -19,7 +19,7 @@ from tests.test_cli_processes import EDGESIM, fetch, wait_for, wait_for_banner
 from tests.test_cli_world import world_ports, world_with_front_door, write_world
 from tests.world import free_port
 
-CONTRACT_KEYS = {"format", "started_at", "elapsed_s", "settings", "requested_rate",
+CONTRACT_KEYS = {"format", "started_at", "elapsed_s", "sending_s", "settings", "requested_rate",
                  "achieved_rate", "stats", "viewers", "pops", "origin", "nodes", "functions",
                  "bill", "warnings"}
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from edge.config import default_config_path
-from edge.frontdoor import FrontDoor, viewer_server
+from edge.frontdoor import FrontDoor, admin_app, viewer_server
 from tests.world import World, reserve_node_port, reserve_port, site, start_world
 
 CITY = "X-Edgesim-Viewer-City"
@@ -86,6 +86,38 @@ async def test_the_override_reaches_the_pop_as_the_viewers_address_only(door: Do
     assert forwarded.startswith("198.")  # a simulated address, in Osaka
     located = await door.get("/index.html", forwarded)  # not a city: refused by the door
     assert located.status == 400
+
+
+async def test_an_unknown_city_gets_the_error_page_a_pop_gives_it(door: Door) -> None:
+    """The same status, page and reason as from a PoP, and CloudFront's headers but those that
+    name a PoP: no PoP saw the request."""
+    refused = await door.get("/index.html", "Atlantis")
+    at_pop = await door.world.get("/index.html", POPS[0], headers={CITY: "Atlantis"})
+    assert refused.status == at_pop.status == 400
+    assert refused.reason == at_pop.reason == "Bad Request"
+    for name in ("Content-Type", "Server", "X-Cache"):
+        assert refused.headers[name] == at_pop.headers[name], name
+    assert refused.headers["X-Cache"] == "Error from cloudfront"
+    assert "X-Amz-Cf-Pop" not in refused.headers and "Via" not in refused.headers
+    request_id = refused.headers["X-Amz-Cf-Id"]
+    assert request_id != at_pop.headers["X-Amz-Cf-Id"]
+    page = await refused.text()
+    assert page == (await at_pop.text()).replace(at_pop.headers["X-Amz-Cf-Id"], request_id)
+    assert "The simulated world has no city &#x27;Atlantis&#x27;" in page
+
+
+async def test_the_admin_port_answers_a_path_it_lacks_in_json(door: Door) -> None:
+    runner = web.AppRunner(admin_app(door.door, "test-token"))
+    await runner.setup()
+    port = reserve_port()
+    await site(runner, port).start()
+    assert door.world.session is not None
+    try:
+        async with door.world.session.get(f"http://127.0.0.1:{port}/nope") as response:
+            assert response.status == 404
+            assert await response.json() == {"error": "no such endpoint", "path": "/nope"}
+    finally:
+        await runner.cleanup()
 
 
 async def test_when_a_pop_stops_its_viewers_move_to_the_next_nearest(door: Door) -> None:

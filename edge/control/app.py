@@ -4,6 +4,7 @@ Every `/api/*` path but `/api/health` needs the admin token as `Authorization: B
 the event stream also takes it as `?token=`, since a browser's EventSource cannot set headers.
 No cookie ever carries it: cookies on 127.0.0.1 are shared by every port, so one would reach the
 PoPs, the origin and their access logs. The dashboard's files need no token and hold no data.
+An `/api/` path or method that is not the API's is a JSON error too, as every API answer is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from edge.control.invalidations import DEADLINE_S, path_errors
 from edge.control.live import sse_event
 from edge.control.nodes import QUERY_TIMEOUT, NodeDown, each
 from edge.control.plane import Plane
+from edge.node.admin_errors import unrouted_as_json
 from edge.node.app import query_count
 from edge.node.location import world_cities
 from edge.runstate import is_token, presented_token
@@ -54,7 +56,7 @@ def control_app(config: Config, token: str, load: Callable[[], Config], source: 
     async def close_streams(app: web.Application) -> None:
         app[PLANE].subscribers.close()  # before the server waits for handlers to finish
 
-    app = web.Application(middlewares=[_token_middleware(token)])
+    app = web.Application(middlewares=[_token_middleware(token), unrouted_as_json("/api/")])
     app.cleanup_ctx.append(plane_context)
     app.on_shutdown.append(close_streams)
     app.router.add_get("/", _index)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.load.report import (
+    NEGATIVE_BYTE_OFFLOAD,
     WIDTH,
     Table,
     describe_model,
@@ -158,7 +159,12 @@ def render_comparison(a: Mapping[str, Any], b: Mapping[str, Any],
     for d in data["settings_differ"]:
         lines.append(f"note: the runs differ in {d['setting']}: A {d['a']}, B {d['b']}")
     rows = []
+    notes = ["better: higher hit ratios, offload and rate; lower error share, latency and bill; "
+             '"=" the same as shown']
     for row in data["rows"]:
+        if row["metric"] == "origin offload (bytes)" and any(
+                row[side] is not None and row[side] < 0 for side in ("a", "b")):
+            notes.append(f"origin offload (bytes) below zero: {NEGATIVE_BYTE_OFFLOAD}")
         show = _FORMATS[row["kind"]]
         rows.append((
             row["metric"],
@@ -168,9 +174,7 @@ def render_comparison(a: Mapping[str, Any], b: Mapping[str, Any],
             row["better"] or "",
         ))
     table = Table("Comparison (delta = B - A)", ("figure", "A", "B", "delta", "better"),
-                  "lrrrl", tuple(rows),
-                  ("better: higher hit ratios, offload and rate; lower error share, latency "
-                   'and bill; "=" the same as shown',))
+                  "lrrrl", tuple(rows), tuple(notes))
     wrapped = [part for line in lines
                for part in textwrap.wrap(line, WIDTH, subsequent_indent="   ",
                                          break_on_hyphens=False)]

@@ -7,6 +7,8 @@ report shows the same tables, and the two cannot drift apart.
 
 Counts are shown exactly (with thousands separators) because they must agree with the nodes'
 own counters; latencies in ms with a precision that suits their size; ratios as percentages.
+Rates are per second of the sending window (first send to last send, `_rate_window`), as the
+achieved rate is, so the wait for the last answers lowers none of them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from edge.load.stats import NO_POP, NO_X_CACHE, LoadStats, Tally
 
 __all__ = [
+    "NEGATIVE_BYTE_OFFLOAD",
     "WIDTH",
     "Cell",
     "Table",
@@ -38,6 +41,11 @@ __all__ = [
 ]
 
 WIDTH = 100  # columns the terminal summary fits in
+# Why the byte offload can be below zero: the origin's bytes are counted as it sent them, the
+# viewers' as they got them, and the edge may shrink a body between the two.
+NEGATIVE_BYTE_OFFLOAD = ("the origin sent more bytes than the viewers received, as when edge "
+                         "functions (resized images), compression or byte ranges make the "
+                         "edge's responses smaller than the origin's")
 _GAP = "  "
 # A cell: text, or a mix of entries ("Hit 83.1%", "Miss 16.9%") that may wrap between entries.
 Cell = str | tuple[str, ...]
@@ -72,6 +80,11 @@ def format_ms(ms: float) -> str:
 
 def format_rate(per_second: float) -> str:
     return f"{per_second:,.1f}"
+
+
+def _seconds(seconds: float) -> str:
+    """A duration: 25.0, or 0.482 when under a second (a short run's sending window)."""
+    return f"{seconds:,.1f}" if seconds >= 1 else f"{seconds:.3f}"
 
 
 def format_ratio(ratio: float | None) -> str:
@@ -114,11 +127,21 @@ def offload(result: Mapping[str, Any]) -> tuple[float | None, float | None]:
     return by_requests, by_bytes
 
 
+def _rate_window(result: Mapping[str, Any]) -> tuple[float | None, str]:
+    """The seconds a run's rates are taken over, and what they are in words: the sending
+    window (None for a run that sent all at once). Results written before the window was
+    recorded took the whole run, the wait for the last answers included."""
+    if "sending_s" not in result:
+        return result["elapsed_s"], "the whole run, the wait for the last answers included"
+    return result["sending_s"] or None, "from the first send to the last"
+
+
 def overview(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The lines above the tables, labelled: the run, its settings, its rate, the origin."""
     total = result["stats"]["total"]
     lines = [
-        ("run", f"started {result['started_at']}, measured for {result['elapsed_s']:,.1f} s"),
+        ("run", f"started {result['started_at']}, lasted "
+                f"{_seconds(result['elapsed_s'])} s to the last answer"),
         ("settings", _settings(result["settings"])),
         ("rate", _rate(result, total["requests"])),
         ("origin", _origin(result, total)),
@@ -169,12 +192,15 @@ def _settings(s: Mapping[str, Any]) -> str:
 
 
 def _rate(result: Mapping[str, Any], requests: int) -> str:
-    text = (f"{format_count(requests)} requests in {result['elapsed_s']:,.1f} s: "
-            f"{format_rate(result['achieved_rate'])} req/s achieved")
+    seconds, words = _rate_window(result)
+    if seconds is None:
+        return f"{format_count(requests)} requests, all sent at once: no rate to measure"
+    achieved = result["achieved_rate"]
+    text = (f"{format_count(requests)} requests over {_seconds(seconds)} s, {words}: "
+            f"{format_rate(achieved)} req/s achieved")
     requested = result.get("requested_rate")
     if requested:
-        text += (f" of {requested:g} requested "
-                 f"({result['achieved_rate'] / requested * 100:.1f}%)")
+        text += f" of {requested:g} requested ({achieved / requested * 100:.1f}%)"
     return text
 
 
@@ -184,18 +210,19 @@ def _origin(result: Mapping[str, Any], total: Mapping[str, Any]) -> str:
         reason = result.get("origin_unknown") or "the origin is not edgesim's own"
         return f"not counted ({reason})"
     by_requests, by_bytes = offload(result)
+    why = f": {NEGATIVE_BYTE_OFFLOAD}" if by_bytes is not None and by_bytes < 0 else ""
     return (f"{format_count(origin['requests'])} requests of {format_count(total['requests'])} "
             f"(offload {format_ratio(by_requests)}), {format_bytes(origin['bytes'])} of "
-            f"{format_bytes(total['bytes'])} (offload {format_ratio(by_bytes)})")
+            f"{format_bytes(total['bytes'])} (offload {format_ratio(by_bytes)}{why})")
 
 
 def tables(result: Mapping[str, Any]) -> list[Table]:
     """Every table of the report, in order."""
     stats = LoadStats.from_json(result["stats"])
-    elapsed = result["elapsed_s"]
+    window = _rate_window(result)
     found = []
     for kind, groups in (("viewer region", stats.by_region), ("PoP", stats.by_pop)):
-        found += [_latency_table(kind, groups, stats.total, elapsed),
+        found += [_latency_table(kind, groups, stats.total, window),
                   _cache_table(kind, groups, stats.total)]
     if result.get("functions"):
         found.append(_functions_table(result["functions"]))
@@ -208,15 +235,20 @@ def _by_requests(groups: Mapping[str, Tally]) -> list[tuple[str, Tally]]:
 
 
 def _latency_table(kind: str, groups: Mapping[str, Tally], total: Tally,
-                   elapsed: float) -> Table:
+                   window: tuple[float | None, str]) -> Table:
+    seconds, words = window
+
     def row(name: str, t: Tally) -> tuple[Cell, ...]:
         lat = t.latency.summary()
         statuses = Counter({("none" if s == 0 else str(s)): n for s, n in t.statuses.items()})
-        return (name, format_count(t.requests), format_rate(t.requests / elapsed),
+        rate = "-" if seconds is None else format_rate(t.requests / seconds)
+        return (name, format_count(t.requests), rate,
                 format_count(t.errors), format_ms(lat["p50"]), format_ms(lat["p90"]),
                 format_ms(lat["p99"]), format_ms(lat["max"]), _mix(statuses, t.requests))
 
-    notes = ["errors: no response or a 5xx; status \"none\": no response"]
+    notes = ["req/s: none, the requests were all sent at once" if seconds is None
+             else f"req/s: over {_seconds(seconds)} s, {words}",
+             "errors: no response or a 5xx; status \"none\": no response"]
     if kind == "PoP" and NO_POP in groups:
         notes.append(f'PoP "{NO_POP}": no response, or an answer without X-Amz-Cf-Pop')
     return Table(

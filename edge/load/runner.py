@@ -18,6 +18,9 @@ How requests go out, and why:
 - Every run ends by itself: at its bounds, or on a stop (Ctrl-C), after which outstanding
   requests get `STOP_GRACE` seconds and are then abandoned (counted in a warning, not in the
   figures).
+- The achieved rate is the requests over the sending window, from the first send to the last,
+  as vegeta reports its rate: the wait for the last answers is the target's latency, which the
+  latency figures already show, not a slower generator.
 
 Around the run the nodes' and the origin's own counters are read (`counters`), so the result
 gives origin offload, node results and function meters as the network counted them, and the
@@ -256,6 +259,8 @@ class _Worker:
         self.sent = 0
         self.pending = 0
         self.planned_s = 0.0  # the last scheduled send time
+        self.first_sent: float | None = None  # when the first and the last request went out,
+        self.last_sent = 0.0  # in seconds from the start
         self.start = 0.0
         self.last_done = 0.0
         self.stopping = False
@@ -301,6 +306,9 @@ class _Worker:
         if request.credentials:
             headers["Authorization"] = f"Bearer {self._token(visitor)}"
         status, x_cache, pop, size = 0, None, None, 0
+        self.last_sent = loop.time() - self.start
+        if self.first_sent is None:
+            self.first_sent = self.last_sent
         self.pending += 1
         try:
             async with self._session.request(
@@ -462,6 +470,8 @@ class _Worker:
             "abandoned": self.pending,
             "elapsed_s": self.last_done - self.start,
             "planned_s": self.planned_s,
+            "first_sent_s": self.first_sent,
+            "last_sent_s": self.last_sent,
         }
 
     async def _drain(self, main: asyncio.Task[None], stop: asyncio.Event) -> None:
@@ -735,7 +745,9 @@ def _document(
     before: Snapshot, after: Snapshot, started_at: str, *, stopped: bool,
 ) -> dict[str, Any]:
     elapsed = max(max(r["elapsed_s"] for r in results), 1e-3)
+    sending = _sending_window(results)
     total = stats.total.requests
+    achieved = total / sending if sending else None
     requested = plan.model.rate if isinstance(plan.model, OpenModel) else None
     places: dict[tuple[Any, ...], list[int]] = {}
     for result in results:
@@ -746,14 +758,15 @@ def _document(
     pops = {p.id: p for p in plan.pops}
     pop_places = {p.id: _nearest_city(p.latitude, p.longitude) for p in plan.pops}
     functions = function_deltas(before, after)
-    warnings = _warnings(plan, results, stats, counters, before, after, elapsed, stopped)
+    warnings = _warnings(plan, results, achieved, counters, before, after, stopped)
     return {
         "format": RESULT_FORMAT,
         "started_at": started_at,
         "elapsed_s": round(elapsed, 3),
+        "sending_s": round(sending, 3),
         "settings": plan.settings(),
         "requested_rate": requested,
-        "achieved_rate": round(total / elapsed, 3),
+        "achieved_rate": None if achieved is None else round(achieved, 3),
         "stats": stats.to_json(),
         "viewers": [
             {"city": city, "country": country, "lat": lat, "lon": lon, "region": region,
@@ -770,9 +783,21 @@ def _document(
         "origin_unknown": origin_unknown(counters, before, after),
         "nodes": node_deltas(counters.nodes, before, after),
         "functions": functions,
-        "bill": monthly_bill(_traffic(plan, places, pop_places, functions, elapsed)).to_json(),
+        # A month at the rate the requests went out; a run sent all at once has no such
+        # rate, and its whole length stands in.
+        "bill": monthly_bill(_traffic(plan, places, pop_places, functions,
+                                      sending or elapsed)).to_json(),
         "warnings": warnings,
     }
+
+
+def _sending_window(results: list[dict[str, Any]]) -> float:
+    """Seconds from the run's first send to its last, over every worker (each counts from its
+    own start, and they start together); 0 when one request (or none) went out."""
+    firsts = [r["first_sent_s"] for r in results if r["first_sent_s"] is not None]
+    if not firsts:
+        return 0.0
+    return max(r["last_sent_s"] for r in results) - min(firsts)
 
 
 def _nearest_city(latitude: float, longitude: float) -> City:
@@ -810,8 +835,8 @@ def _traffic(
 
 
 def _warnings(
-    plan: Plan, results: list[dict[str, Any]], stats: LoadStats, counters: Counters,
-    before: Snapshot, after: Snapshot, elapsed: float, stopped: bool,
+    plan: Plan, results: list[dict[str, Any]], achieved: float | None, counters: Counters,
+    before: Snapshot, after: Snapshot, stopped: bool,
 ) -> list[str]:
     warnings = []
     if stopped:
@@ -821,8 +846,7 @@ def _warnings(
     if plan.model is not None and not isinstance(plan.model, ClosedModel) and planned_s > 0 \
             and sent >= 20:
         planned = sent / planned_s
-        achieved = stats.total.requests / elapsed
-        if achieved < KEPT_UP * planned:
+        if achieved is not None and achieved < KEPT_UP * planned:
             warnings.append(
                 f"achieved {achieved:.1f} req/s of the {plan.model.rate:g} requested: the "
                 f"machine could not keep up (the generator, the network or both; try "

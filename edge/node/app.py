@@ -21,10 +21,12 @@ from aiohttp import web
 from edge.config import Config, ConfigError, Node, topology_changes
 from edge.http.invalidation import invalidation_matcher, pattern_error
 from edge.node.access_log import AccessLog
+from edge.node.admin_errors import unrouted_as_json
 from edge.node.context import CurrentContext, NodeContext
 from edge.node.inspection import cache_entries, function_logs, recent_requests
 from edge.node.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from edge.node.metrics import node_metrics
+from edge.node.reloads import Reload, say
 from edge.node.upstream import Upstream, new_session
 from edge.node.viewer import handle
 from edge.runstate import is_token, presented_token
@@ -44,12 +46,14 @@ class ViewerPort:
 
     def __init__(
         self, config: Config, node: Node, clock: Callable[[], float] = time.time,
-        *, echo_function_logs: bool = False, **runner_args: Any,
+        *, echo_function_logs: bool = False, report_reloads: Callable[[Reload], None] = say,
+        **runner_args: Any,
     ) -> None:
         self._config = config
         self._node = node
         self._clock = clock
         self._echo_function_logs = echo_function_logs  # function logs to stdout too
+        self._report_reloads = report_reloads  # what hot reload did (see edge.node.reloads)
         self._runner_args = runner_args  # e.g. shutdown_timeout, for web.ServerRunner
         self._current: CurrentContext | None = None
         self._runner: web.ServerRunner | None = None
@@ -78,7 +82,8 @@ class ViewerPort:
         log = AccessLog(str(Path(config.log_dir) / node.id), config.distribution.id, node.id)
         upstream = Upstream(self._session, config.latency)
         ctx = NodeContext.build(config, node, upstream, log, self._clock,
-                                echo_function_logs=self._echo_function_logs)
+                                echo_function_logs=self._echo_function_logs,
+                                report_reloads=self._report_reloads)
         self._current = current = CurrentContext(ctx)
         ctx.functions.start()
         self._flusher = asyncio.get_running_loop().create_task(_flush_every_second(current))
@@ -219,7 +224,7 @@ def admin_app(
         return web.Response(body=node_metrics(node.context),
                             headers={"Content-Type": METRICS_CONTENT_TYPE})
 
-    app = web.Application(middlewares=[require_token])
+    app = web.Application(middlewares=[require_token, unrouted_as_json()])
     app.router.add_get("/health", health)
     app.router.add_get("/stats", stats)
     app.router.add_get("/metrics", metrics)

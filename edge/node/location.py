@@ -32,6 +32,7 @@ __all__ = [
     "ViewerResolver",
     "city_ip",
     "city_override",
+    "unknown_city",
     "with_cloudfront_headers",
     "without_cloudfront_headers",
     "world_cities",
@@ -68,6 +69,14 @@ def city_ip(query: str) -> str | None:
     cities = world_cities()
     city = cities.get(int(text)) if text.isdigit() else cities.find(text)
     return None if city is None else ip_for(city)
+
+
+def unknown_city(city: str) -> str:
+    """Why a city override the world has no city for is refused (a 400): the reason on the
+    error page, the same from a PoP and from the front door."""
+    return (f"The simulated world has no city {city!r} (from {OVERRIDE_HEADER} or the cookie "
+            f"{OVERRIDE_COOKIE}): give a city name, optionally with its country or region "
+            "('Tokyo', 'Paris, FR', 'Portland, Oregon'), or a GeoNames id.")
 
 
 def _covers(networks: tuple[IPNetwork, ...], block: IPNetwork) -> bool:

@@ -28,10 +28,10 @@ from edge.node.error_responses import with_custom_page
 from edge.node.exchange import Exchange, Reply
 from edge.node.identity import BEHAVIOR_HINT, SHIELD_HINT, is_cloudfront_via, new_request_id
 from edge.node.location import (
-    OVERRIDE_COOKIE,
     OVERRIDE_HEADER,
     city_ip,
     city_override,
+    unknown_city,
     with_cloudfront_headers,
     without_cloudfront_headers,
 )
@@ -218,12 +218,7 @@ def _seen_from_city(ctx: NodeContext, ex: Exchange) -> Reply | None:
     ip = city_ip(city)
     if ip is None:
         ex.outcome = Outcome.ERROR
-        return generated_error(
-            400, ex.request_id, f"The simulated world has no city {city!r} (from "
-            f"{OVERRIDE_HEADER} or the cookie {OVERRIDE_COOKIE}): give a city name, optionally "
-            "with its country or region ('Tokyo', 'Paris, FR', 'Portland, Oregon'), or a "
-            "GeoNames id."
-        )
+        return generated_error(400, ex.request_id, unknown_city(city))
     ex.client_ip = ip
     return None
 

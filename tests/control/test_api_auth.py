@@ -40,6 +40,18 @@ async def test_every_endpoint_needs_the_token(plane: PlaneServer, world, method,
     assert answered == status
 
 
+async def test_a_path_or_method_the_api_lacks_is_a_json_error(plane: PlaneServer) -> None:
+    assert await plane.call("GET", "/api/nope") == (
+        404, {"error": "no such endpoint", "path": "/api/nope"})
+    assert await plane.call("DELETE", "/api/stats") == (
+        405, {"error": "DELETE is not allowed here", "path": "/api/stats",
+              "allowed": ["GET", "HEAD"]})
+    assert (await plane.call("GET", "/api/nope", token=None))[0] == 401
+    # Outside the API, a path that is not the dashboard's is still aiohttp's own 404.
+    status, body = await plane.call("GET", "/nope", token=None)
+    assert (status, body) == (404, b"404: Not Found")
+
+
 async def test_the_event_stream_takes_the_token_as_a_query_parameter(plane: PlaneServer) -> None:
     refused, _ = await plane.call("GET", "/api/events?token=wrong", token=None)
     assert refused == 401

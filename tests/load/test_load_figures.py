@@ -22,7 +22,7 @@ import pytest
 
 from edge.load.arrivals import Bounds, OpenModel
 from edge.load.html_report import render_html
-from edge.load.report import tables
+from edge.load.report import render_summary, tables
 from edge.load.runner import Plan, node_counters, pop_addresses, run_load
 from tests.world import TOKEN, World, start_world
 
@@ -113,6 +113,20 @@ async def test_a_zipf_workload_hits_as_often_as_its_distinct_objects_allow(
     mean, sd = distinct_objects([w / sum(weights) for w in weights], n)
     hit_ratio = total["x_cache"]["Hit"] / n
     assert abs(hit_ratio - (1 - mean / n)) <= SIGMAS * sd / n, (hit_ratio, 1 - mean / n)
+
+
+async def test_a_page_the_edge_compresses_makes_the_byte_offload_negative_and_says_why(
+        world: World, tmp_path: Path) -> None:
+    """One miss of an HTML page: the origin sends it whole and the PoP gzips it for the viewer,
+    who gets fewer bytes than the origin sent. The byte offload is below zero; the summary keeps
+    the number and says why."""
+    result = await run(world, 1, "city:Paris", url_list(tmp_path, ["/gallery.html"]), seed=1)
+    origin, total = result["origin"], result["stats"]["total"]
+    assert total["x_cache"] == {"Miss": 1} and origin["requests"] == 1
+    assert origin["bytes"] > total["bytes"]
+    offload = (1 - origin["bytes"] / total["bytes"]) * 100
+    assert (f"(offload {offload:.1f}%: the origin sent more bytes than the viewers received"
+            in " ".join(render_summary(result).split()))
 
 
 # -- the HTML report in a browser --------------------------------------------------------------

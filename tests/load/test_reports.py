@@ -56,15 +56,16 @@ CITY_NAMES = tuple(place.city for place in PLACES)
 
 def run_result(seed: int = 1, n: int = 3000, hit_share: float = 0.8, elapsed: float = 30.0,
                requested_rate: float | None = 100.0, places: tuple[Place, ...] = PLACES,
-               ) -> tuple[dict[str, Any], list[Measurement]]:
+               sending: float = 25.0) -> tuple[dict[str, Any], list[Measurement]]:
     """A run result as the runner writes it, from `n` measured requests drawn with `seed` from
-    the viewers of `places`."""
+    the viewers of `places`, sent over the first `sending` of its `elapsed` seconds."""
     rng = random.Random(seed)
     stats, measurements = LoadStats(), []
     per_place: Counter[Place] = Counter()
+    achieved = n / sending if sending else None
     for _ in range(n):
         place = rng.choices(places, [p.weight for p in places])[0]
-        sent_at = rng.uniform(0, elapsed - 1)
+        sent_at = rng.uniform(0, sending)
         latency = rng.lognormvariate(math.log(place.base_ms), 0.6)
         draw = rng.random()
         if draw < 0.01:  # no response
@@ -96,13 +97,14 @@ def run_result(seed: int = 1, n: int = 3000, hit_share: float = 0.8, elapsed: fl
                                  "cost_usd": 0.0},
     }
     bill = monthly_bill(Traffic(
-        elapsed, traffic, sum(f["invocations"] for f in functions.values()),
+        sending or elapsed, traffic, sum(f["invocations"] for f in functions.values()),
         sum(f["gb_seconds"] for f in functions.values()),
     ))
     result = {
         "format": "edgesim-load/1",
         "started_at": "2026-11-27T12:00:00Z",
         "elapsed_s": elapsed,
+        "sending_s": sending,
         "settings": {
             "target": "http://127.0.0.1:8080", "direct": False, "model": "open",
             "rate": requested_rate, "ramp_up_s": 5.0, "users": None, "think_s": None,
@@ -110,7 +112,7 @@ def run_result(seed: int = 1, n: int = 3000, hit_share: float = 0.8, elapsed: fl
             "workload": "site", "alpha": 1.0, "seed": seed,
         },
         "requested_rate": requested_rate,
-        "achieved_rate": n / elapsed,
+        "achieved_rate": achieved,
         "stats": stats.to_json(),
         "viewers": [
             {"city": p.city, "country": p.country, "lat": p.lat, "lon": p.lon,
@@ -123,9 +125,10 @@ def run_result(seed: int = 1, n: int = 3000, hit_share: float = 0.8, elapsed: fl
         "nodes": {},
         "functions": functions,
         "bill": bill.to_json(),
-        "warnings": ([f"achieved {n / elapsed:.1f} req/s of the {requested_rate:g} requested: "
+        "warnings": ([f"achieved {achieved:.1f} req/s of the {requested_rate:g} requested: "
                       "the machine could not keep up"]
-                     if requested_rate and n / elapsed < 0.95 * requested_rate else []),
+                     if requested_rate and achieved and achieved < 0.95 * requested_rate
+                     else []),
     }
     return json.loads(json.dumps(result)), measurements
 
@@ -146,6 +149,11 @@ def close_to(shown: str, exact: float) -> bool:
     digits = len(shown.split(".")[1]) if "." in shown else 0
     return abs(float(shown.replace(",", "")) - exact) <= (
         exact * RELATIVE_ERROR + 0.0005 + 0.5 * 10 ** -digits)
+
+
+def words(text: str) -> str:
+    """Text as one line: the summary wraps its overview lines to fit `WIDTH`."""
+    return " ".join(text.split())
 
 
 def rows_of(summary: str, title: str) -> dict[str, list[str]]:
@@ -177,7 +185,7 @@ def test_summary_shows_each_regions_requests_rate_errors_and_latency(run) -> Non
         latencies = [m.latency_ms for m in ms]
         requests, rate, errors, p50, p90, p99, top = cells[:7]
         assert requests == f"{len(ms):,}"
-        assert rate == f"{len(ms) / 30:.1f}"
+        assert rate == f"{len(ms) / 25:.1f}"  # over the sending window, not the whole run
         assert errors == str(sum(m.status == 0 or m.status >= 500 for m in ms))
         for shown, fraction in ((p50, 0.5), (p90, 0.9), (p99, 0.99), (top, 1.0)):
             assert close_to(shown, exact_percentile(latencies, fraction)), (region, fraction)
@@ -206,7 +214,8 @@ def test_summary_shows_rate_origin_offload_functions_and_bill(run) -> None:
     summary = render_summary(result)
     total_bytes = sum(m.bytes for m in measurements)
     origin = result["origin"]
-    assert "3,000 requests in 30.0 s: 100.0 req/s achieved of 100 requested (100.0%)" in summary
+    assert ("3,000 requests over 25.0 s, from the first send to the last: 120.0 req/s achieved "
+            "of 100 requested (120.0%)") in words(summary)
     assert (f"{origin['requests']:,} requests of 3,000 (offload "
             f"{(1 - origin['requests'] / 3000) * 100:.1f}%)") in summary
     assert f"(offload {(1 - origin['bytes'] / total_bytes) * 100:.1f}%)" in summary
@@ -222,11 +231,64 @@ def test_summary_shows_rate_origin_offload_functions_and_bill(run) -> None:
 
 
 def test_summary_fits_100_columns_and_says_when_the_rate_was_not_reached() -> None:
-    result, _ = run_result(n=600, requested_rate=50.0)
+    result, _ = run_result(n=500, requested_rate=50.0)
     summary = render_summary(result)
     assert max(len(line) for line in summary.splitlines()) <= WIDTH
-    assert "20.0 req/s achieved of 50 requested (40.0%)" in summary
+    assert "20.0 req/s achieved of 50 requested (40.0%)" in words(summary)
     assert re.search(r"\nwarning +achieved 20.0 req/s of the 50 requested", summary)
+
+
+def test_rates_are_over_the_sending_window_not_the_wait_for_the_last_answers() -> None:
+    """Sent over 10 s, the last answer 25 s in: 1,000 requests went out at 100 req/s, as a
+    load tester reports its rate, and the tables agree with that figure."""
+    result, _ = run_result(n=1000, elapsed=25.0, sending=10.0)
+    summary = render_summary(result)
+    assert re.search(r"\nrun +started 2026-11-27T12:00:00Z, lasted 25.0 s to the last answer\n",
+                     summary)
+    assert ("1,000 requests over 10.0 s, from the first send to the last: 100.0 req/s achieved "
+            "of 100 requested (100.0%)") in words(summary)
+    assert rows_of(summary, "Requests and latency by viewer region")["all"][1] == "100.0"
+    assert rows_of(summary, "Requests and latency by PoP")["all"][1] == "100.0"
+    assert "(req/s: over 10.0 s, from the first send to the last)" in summary
+    assert "warning" not in summary
+    assert "req/s: over 10.0 s, from the first send to the last" in render_html(result)
+
+
+def test_a_run_sent_all_at_once_has_no_rate() -> None:
+    result, _ = run_result(n=1, sending=0.0)
+    summary = render_summary(result)
+    assert "1 requests, all sent at once: no rate to measure" in summary
+    assert rows_of(summary, "Requests and latency by viewer region")["all"][1] == "-"
+    assert "(req/s: none, the requests were all sent at once)" in summary
+
+
+def test_a_result_written_before_the_sending_window_says_its_rate_took_the_whole_run() -> None:
+    result, _ = run_result(n=3000)
+    del result["sending_s"]
+    result["achieved_rate"] = 3000 / 30
+    summary = render_summary(result)
+    assert ("3,000 requests over 30.0 s, the whole run, the wait for the last answers included: "
+            "100.0 req/s achieved") in words(summary)
+    assert rows_of(summary, "Requests and latency by viewer region")["all"][1] == "100.0"
+
+
+def test_a_byte_offload_below_zero_says_why_and_keeps_its_number() -> None:
+    """Functions that resize images, or compression, make the edge's bodies smaller than what
+    the origin sent: more bytes from the origin than to the viewers."""
+    result, measurements = run_result(n=400)
+    total_bytes = sum(m.bytes for m in measurements)
+    result["origin"]["bytes"] = total_bytes * 3
+    summary = render_summary(result)
+    assert ("(offload -200.0%: the origin sent more bytes than the viewers received, as when "
+            "edge functions (resized images), compression or byte ranges make the edge's "
+            "responses smaller than the origin's)") in words(summary)
+    assert "the origin sent more bytes than the viewers received" in render_html(result)
+    comparison = words(render_comparison(run_result(n=400, seed=2)[0], result))
+    assert "-200.0%" in comparison
+    assert ("(origin offload (bytes) below zero: the origin sent more bytes than the viewers "
+            "received") in comparison
+    positive = render_summary(run_result(n=400)[0])
+    assert "the origin sent more bytes" not in words(positive)
 
 
 def test_summary_of_a_replay_says_it_is_one() -> None:

@@ -59,6 +59,22 @@ async def test_the_figures_are_the_nodes_own_counts_exactly(world: World) -> Non
     assert set(result["pops"]) == {world.pop}
 
 
+async def test_the_achieved_rate_is_the_rate_sent_however_long_the_answers_take(
+    world: World, tmp_path: Path,
+) -> None:
+    """Every answer takes a second: the run lasts a second past its last send, but the requests
+    went out at the rate asked, which is what the result calls achieved (with no warning)."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text("/t/slow?delay=1&size=100\n")
+    result = await _run(world, _plan(world, model=OpenModel(200), bounds=Bounds(requests=100),
+                                     workload=f"urls:{urls}"))
+    assert result["stats"]["total"]["requests"] == 100 and result["stats"]["total"]["errors"] == 0
+    assert result["elapsed_s"] >= result["sending_s"] + 1
+    assert result["achieved_rate"] == pytest.approx(100 / result["sending_s"], rel=0.01)
+    assert result["achieved_rate"] > 0.6 * 200  # taken over the run's length it would be ~67
+    assert result["warnings"] == []
+
+
 async def test_a_closed_model_sends_as_fast_as_answers_come(world: World) -> None:
     result = await _run(world, _plan(world, model=ClosedModel(4), bounds=Bounds(requests=120)))
     assert result["stats"]["total"]["requests"] == 120 == result["nodes"][world.pop]["requests"]

@@ -89,6 +89,17 @@ async def test_inspection_needs_the_token(world: World) -> None:
             assert r.status == 401, path
 
 
+async def test_a_path_or_method_the_admin_api_lacks_is_a_json_error(world: World) -> None:
+    assert await world.admin(world.pop, "GET", "/nope") == (
+        404, {"error": "no such endpoint", "path": "/nope"})
+    assert await world.admin(world.pop, "POST", "/stats") == (
+        405, {"error": "POST is not allowed here", "path": "/stats", "allowed": ["GET", "HEAD"]})
+    assert world.session is not None
+    port = world.config.nodes[world.pop].port + 1000
+    async with world.session.get(f"http://127.0.0.1:{port}/nope") as r:
+        assert r.status == 401  # without the token, nothing is told of what the API has
+
+
 async def test_admin_paths_on_the_viewer_port_reach_the_origin_not_the_admin_api(
     world: World,
 ) -> None:
