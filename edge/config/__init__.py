@@ -5,6 +5,7 @@
 """
 
 from edge.config.checks import ConfigError
+from edge.config.lambda_regions import lambda_region
 from edge.config.loader import (
     default_config_path,
     load_config,
@@ -62,6 +63,7 @@ __all__ = [
     "OriginServer",
     "TrustedKeyGroups",
     "default_config_path",
+    "lambda_region",
     "load_config",
     "parse_config",
     "topology_changes",

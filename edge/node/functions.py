@@ -21,7 +21,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from edge.config import Config, Node
+from edge.config import Config, Node, lambda_region
 from edge.node.reloads import Reload, say
 from edge.runtime.events import Trigger
 from edge.runtime.function import EdgeFunction
@@ -64,8 +64,11 @@ class NodeFunctions:
         self._dir = Path(config.log_dir) / node.id / "functions"
         self._limits = dist.function_limits
         self._shared = ConcurrencyLimit(self._limits.concurrency)
-        # The functions this node can run, by name, each at its latest version.
-        self._functions = _functions_of(config, node)
+        # The functions this node can run, by name, each at its latest version, in the Region
+        # its replicas run in here.
+        self._functions = {
+            name: replace(function, region=lambda_region(config, node, function.event_type))
+            for name, function in _functions_of(config, node).items()}
         self._deployed: dict[str, DeployedFunction] = {}
         self._retiring: set[asyncio.Task[None]] = set()
         self._sources = {name: _source(f) for name, f in self._functions.items()}

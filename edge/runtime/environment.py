@@ -252,7 +252,8 @@ def _worker_environment(function: EdgeFunction, log_stream_name: str) -> dict[st
         "LANG": "C.UTF-8",
         "TZ": "UTC",
         "MALLOC_ARENA_MAX": "2",  # glibc reserves 64 MB of address space per extra arena
-        "AWS_REGION": "us-east-1",
+        "AWS_REGION": function.region,
+        "AWS_DEFAULT_REGION": function.region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_VERSION": function.version,

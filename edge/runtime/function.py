@@ -57,6 +57,7 @@ class EdgeFunction:
     max_concurrency: int = DEFAULT_CONCURRENCY
     mode: Mode = Mode.ISOLATED
     version: str = "1"
+    region: str = "us-east-1"  # where this replica runs (`AWS_REGION`): the node deploying it says
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):

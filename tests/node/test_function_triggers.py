@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from origin.app import make_app
-from tests.node.functions import function_world
-from tests.world import access_log_lines, reserve_port, site
+from tests.node.functions import FUNCTION_BEHAVIOR, function_world, handler_file
+from tests.world import access_log_lines, reserve_port, site, start_world
 
 REWRITE_TO_ECHO = """
 def handler(event, context):
@@ -334,3 +335,44 @@ async def test_the_hop_naming_the_viewer_is_no_part_of_its_request(tmp_path: Pat
     fields = [line.split("\t") for line in access_log_lines(tmp_path / "logs" / world.pop)]
     assert [(f[4], f[19]) for f in fields] == [("198.51.100.7", "-"),  # c-ip, x-forwarded-for
                                              ("198.51.100.7", "203.0.113.5")]
+
+
+async def test_functions_see_the_region_their_replica_runs_in(tmp_path: Path) -> None:
+    """A London PoP behind a Frankfurt regional cache: its viewer trigger runs in eu-west-2,
+    the origin trigger at the regional cache in eu-central-1 (spec §0)."""
+    viewer = """
+    import os
+
+    def handler(event, context):
+        request = event["Records"][0]["cf"]["request"]
+        request["uri"] = "/api/echo" + request["uri"]
+        request["querystring"] = "viewer-region=" + os.environ["AWS_REGION"]
+        return request
+    """
+    origin = """
+    import os
+
+    def handler(event, context):
+        request = event["Records"][0]["cf"]["request"]
+        request["headers"]["x-origin-region"] = [{"value": os.environ["AWS_REGION"]}]
+        return request
+    """
+    handlers = tmp_path / "handlers"
+    handlers.mkdir()
+
+    def edit(data: dict[str, Any]) -> None:
+        data["pops"][0].update(city="London", latitude=51.51, longitude=-0.13)
+        data["regional_caches"][0].update(city="Frankfurt", latitude=50.11, longitude=8.68)
+        data["behaviors"][FUNCTION_BEHAVIOR]["functions"] = {
+            trigger: {"handler": handler_file(handlers, trigger.replace("-", "_"), source),
+                      "timeout": 2}
+            for trigger, source in (("viewer-request", viewer), ("origin-request", origin))}
+
+    world = await start_world(tmp_path / "logs", edit)
+    try:
+        echoed = json.loads(await (await world.get("/t/region")).read())
+        seen = {name.lower(): value for name, value in echoed["headers"]}
+        assert (echoed["query"], seen["x-origin-region"]) == (
+            "viewer-region=eu-west-2", "eu-central-1")
+    finally:
+        await world.close()
