@@ -78,11 +78,7 @@ def test_functions_run_in_worker_processes_reload_and_stop_with_the_nodes(tmp_pa
     (tmp_path / "functions").mkdir()
     handler = tmp_path / "functions" / "stamp.py"
     handler.write_text(STAMP.replace("VERSION", "one"))
-    config.write_text(config.read_text().replace(
-        '[default_behavior]\norigin = "site"\ncache_policy = "CachingOptimized"\n',
-        '[default_behavior]\norigin = "site"\ncache_policy = "CachingOptimized"\n'
-        '[default_behavior.functions.viewer-response]\nhandler = "functions/stamp.py"\n',
-    ))
+    _with_functions(config, {"viewer-response": "functions/stamp.py"})
     process = subprocess.Popen(
         [*EDGESIM, "up", "--config", str(config)], cwd=tmp_path, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
