@@ -462,7 +462,8 @@ def _headers(value: Any, where: str, built: CfHeaders | None = None) -> _Headers
         if built is not None and (kept := built.get(name)) is not None and \
                 (entries is kept or entries == kept):
             headers[name] = kept
-            pairs += [(entry["key"], entry["value"]) for entry in kept]
+            for entry in kept:  # a loop, not a comprehension: no function made per name
+                pairs.append((entry["key"], entry["value"]))
             continue
         facts = _NAMES.get(name) or _name(name)
         if facts is None:
