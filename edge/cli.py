@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -645,6 +647,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:
+        # The reader went away (`edgesim geo ... | head -1`): what was left to print has no one
+        # to read it. Standard output goes to /dev/null so that the flush at exit cannot fail
+        # again, and the status is a pipe's, 128 + SIGPIPE, as for any Unix tool.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

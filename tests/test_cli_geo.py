@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+
 import pytest
 
 from edge.cli import main
+from tests.test_cli_processes import EDGESIM
 
 
 def test_city_prints_an_ip_inside_it_and_pops_nearest_first(
@@ -43,3 +48,15 @@ def test_an_unknown_city_gets_close_names_or_examples(
 ) -> None:
     assert main(["geo", query]) == 1
     assert f"edgesim: no city matches {query!r} {hint}" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_it_quietly() -> None:
+    """`edgesim geo Tokyo | head -0`: the pipe is closed before anything is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([*EDGESIM, "geo", "Tokyo"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (128 + signal.SIGPIPE, "")
