@@ -43,7 +43,7 @@ class CachedResponse:
     headers: CIMultiDictProxy[str]  # hop-by-hop headers already removed by the node
     body: bytes
     storage: Storage  # how it may be served (TTL, stale windows, revalidation)
-    initial_age: float  # RFC 9111 §4.2.3 corrected initial age at store time
+    initial_age: float  # its age when stored, by the semantics in force (see edge/http/age.py)
     response_time: float  # node clock when the response was received; age counts from here
     uri: str  # path, plus "?query" when the key has a query; what invalidation matches
     vary: str | None  # the response's Vary value, for variant selection (RFC 9111 §4.1)

@@ -22,7 +22,7 @@ from json.encoder import encode_basestring_ascii as _json_string
 from typing import Protocol
 
 from edge.config import CachePolicy
-from edge.http.age import corrected_age_value, initial_age
+from edge.http.age import initial_age, received_age
 from edge.http.cache_control import CacheControl, parse_cache_control
 from edge.http.dates import parse_http_date
 from edge.http.key_parameters import (
@@ -241,9 +241,9 @@ class CloudFrontSemantics:
         return ""  # the cache policy decides the key, not Vary (spec §4.9)
 
     def initial_age(self, headers: Headers, request_time: float, response_time: float) -> float:
-        # Only `Age` and the fetch time: an origin whose clock is off must not make every
-        # object arrive old, so `Date` is not compared with ours (as Varnish does too).
-        return corrected_age_value(headers, request_time, response_time)
+        # Age counts from when the response was received: the sender's `Age` only, neither the
+        # fetch time (every tier would add its own) nor `Date` (see `received_age`).
+        return received_age(headers)
 
     def storage(self, request: RequestHead, status: int, response_headers: Headers,
                 policy: CachePolicy, error_caching_min_ttl: int | None,

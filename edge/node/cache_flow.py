@@ -13,7 +13,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from edge.cache.entry import CachedResponse
 from edge.config import Behavior
-from edge.http.age import current_age
+from edge.http.age import age_value, current_age
 from edge.http.compression import choose_encoding, compress, weaken_etag
 from edge.http.conditional import freshened_headers, revalidation_headers
 from edge.http.forwarding import cookies_forwarded, forwarded_query, forwarded_request_headers
@@ -21,7 +21,7 @@ from edge.http.semantics import Fresh, Stale
 from edge.node.collapse import Lead
 from edge.node.context import NodeContext
 from edge.node.exchange import Exchange, Reply
-from edge.node.identity import BEHAVIOR_HINT, SHIELD_HINT, SHIELD_LAYER
+from edge.node.identity import BEHAVIOR_HINT, SHIELD_HINT, SHIELD_LAYER, STALE_ON_ERROR_HINT
 from edge.node.outcome import Outcome, outcome_from_x_cache
 from edge.node.prepared import prepare_hit
 from edge.node.replies import entry_reply, generated_error, hit_reply
@@ -176,6 +176,14 @@ async def _fetch(
             ex.outcome = parent
             return Reply(upstream.status, upstream.reason, stored_headers(
                 upstream.headers, from_tier=True, keep_set_cookie=False), stream=upstream)
+        failure = upstream.headers.get(STALE_ON_ERROR_HINT)
+        if failure is not None:
+            # The tier above served its stale copy because the origin failed. Its 304 says
+            # ours is that copy: served stale here too, not refreshed (README, "Stale on error").
+            if upstream.status == 304 and stale_entry is not None:
+                upstream.release()
+                return _serve_stale(ctx, ex, stale_entry, failure)
+            ex.detail = failure
 
     if upstream.status == 304 and stale_entry is not None:
         upstream.release()
@@ -244,7 +252,15 @@ async def _store(
         ctx.store.store(key, entry)
         if storage.ttl > 0:  # spec §4.4: no collapsing onto objects that expire at once
             lead.share(entry)
-    return entry_reply(entry, entry.initial_age, head, from_cache=False)
+    return entry_reply(entry, _fetched_age(entry, upstream), head)
+
+
+def _fetched_age(entry: CachedResponse, upstream: UpstreamResponse) -> float | None:
+    """`Age` on a reply just fetched: the upstream's own, passed on (a tier's hit, an origin
+    that sent one), else only what this node's semantics counted to 1 s or more (RFC 9111 adds
+    the fetch time and `Date`; CloudFront counts from receipt, so its Misses carry none)."""
+    age = entry.initial_age
+    return age if age >= 1 or age_value(upstream.headers) is not None else None
 
 
 def _compressed(
@@ -309,11 +325,24 @@ def _refreshed(
 
 
 def _serve_stale(ctx: NodeContext, ex: Exchange, entry: CachedResponse, detail: str) -> Reply:
-    """stale-if-error (spec §4.5): the upstream failed, the expired copy is still allowed."""
-    reply = _hit(ctx, ex, entry, current_age(entry.initial_age, entry.response_time,
-                                                   ctx.clock()))
+    """stale-if-error (spec §4.5): the upstream failed, the expired copy is still allowed.
+
+    A tier of ours asking is told why (`STALE_ON_ERROR_HINT`), so it reports the same.
+    """
+    age = current_age(entry.initial_age, entry.response_time, ctx.clock())
+    reply = _hit(ctx, ex, entry, age)
     ex.detail = detail
+    if _asked_by_a_tier(ctx, ex):
+        if reply.prepared is not None:  # its bytes have no room for the hint
+            reply = entry_reply(entry, age, ex.head)
+        reply.headers[STALE_ON_ERROR_HINT] = detail
     return reply
+
+
+def _asked_by_a_tier(ctx: NodeContext, ex: Exchange) -> bool:
+    """A regional cache carries on the request of the trusted tier below with that tier's Via
+    token (`edge.node.viewer.start_exchange`); a viewer's request keeps this node's own."""
+    return ctx.node.kind == "rec" and ex.via != ctx.via
 
 
 def _failed(

@@ -16,6 +16,11 @@ BEHAVIOR_HINT = "X-Edge-Behavior"
 # hits are then `OriginShieldHit`s (spec §4.4).
 SHIELD_HINT = ";shield"
 SHIELD_LAYER = "Origin Shield"  # Server-Timing's name for the tier
+# The other way: a regional cache (or Origin Shield) answering a tier of ours with its stale
+# copy because the origin failed (spec §4.5) names the failure here, as its log's detailed
+# result type ("OriginConnectError"), so the tier below serves a Hit and logs the same failure
+# rather than a RefreshHit. Never stored, and taken off before a viewer sees it.
+STALE_ON_ERROR_HINT = "X-Edge-Stale-On-Error"
 
 
 def new_request_id() -> str:

@@ -31,13 +31,11 @@ def hit_reply(entry: CachedResponse, age: float, head: RequestHead) -> Reply:
     return entry_reply(entry, age, head)
 
 
-def entry_reply(
-    entry: CachedResponse, age: float, head: RequestHead, *, from_cache: bool = True
-) -> Reply:
-    """`Age` is on every reply served from the cache, and on misses once it is 1 s or more."""
+def entry_reply(entry: CachedResponse, age: float | None, head: RequestHead) -> Reply:
+    """`age` None: no `Age` (a response just fetched that nobody aged; see `cache_flow`)."""
     headers = CIMultiDict(entry.headers)
     headers.popall("Content-Length", None)  # set by the server from the body actually sent
-    if from_cache or age >= 1:
+    if age is not None:
         headers["Age"] = str(int(age))
     if entry.status == 200 and head.method in ("GET", "HEAD"):
         if not_modified(head.headers, entry.headers):

@@ -13,21 +13,24 @@ from edge.config import Behavior
 from edge.http.forwarding import hop_by_hop, viewer_vary
 from edge.http.message import Headers
 from edge.node.context import NodeContext
-from edge.node.identity import is_cloudfront_via
+from edge.node.identity import STALE_ON_ERROR_HINT, is_cloudfront_via
 
 TIER_HEADERS = frozenset({"x-cache", "x-amz-cf-pop", "x-amz-cf-id"})
 NODE_METRICS = ("cdn-", "sim-", "edge-processing")  # a node's own Server-Timing metrics
+# Never kept from any upstream: Age is recomputed on every reply; the hint is read from the
+# upstream's headers by the node it is meant for, and an origin cannot send one that counts.
+_NEVER_KEPT = frozenset({"age", STALE_ON_ERROR_HINT.lower()})
 
 
 def stored_headers(
     upstream: Headers, *, from_tier: bool, keep_set_cookie: bool
 ) -> CIMultiDict[str]:
-    """The upstream headers worth keeping with an object (Age is recomputed on every reply)."""
+    """The upstream headers worth keeping with an object, named as the upstream sent them."""
     dropped = hop_by_hop(upstream)
     kept: CIMultiDict[str] = CIMultiDict()
     for name, value in upstream.items():
         lower = name.lower()
-        if lower in dropped or lower == "age":
+        if lower in dropped or lower in _NEVER_KEPT:
             continue
         if lower == "set-cookie" and not keep_set_cookie:
             continue

@@ -137,6 +137,22 @@ class GeneratedResponse(UpstreamResponse):
         pass
 
 
+def _named_as_sent(response: aiohttp.ClientResponse) -> CIMultiDictProxy[str]:
+    """The response's headers, each named as the upstream spelled it.
+
+    aiohttp's parser gives the names it knows its own spelling (`ETag` becomes `Etag`); CloudFront
+    passes the origin's names on as sent. `raw_headers` holds the received names, one per header
+    line in the same order, decoded here as aiohttp decodes the others. Done once per fetch: a
+    stored object keeps these names, and its hits are written from them.
+    """
+    headers = response.headers
+    raw = response.raw_headers
+    if len(raw) != len(headers):  # both have one entry per header line; if not, keep aiohttp's
+        return headers
+    names = [name.decode("utf-8", "surrogateescape") for name, _ in raw]
+    return CIMultiDictProxy(CIMultiDict(zip(names, headers.values(), strict=True)))
+
+
 def _trace_config() -> aiohttp.TraceConfig:
     """Record the time spent opening a new connection (0 when one is reused)."""
 
@@ -256,7 +272,7 @@ class Upstream:
                 return UpstreamResponse(
                     status=response.status,
                     reason=response.reason or "",
-                    headers=response.headers,
+                    headers=_named_as_sent(response),
                     target=target,
                     timing=trace.timing,
                     _response=response,
