@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -223,9 +224,18 @@ def test_single_pop_in_front_of_any_origin(tmp_path: Path) -> None:
 
 
 def test_up_in_front_of_your_own_app(tmp_path: Path) -> None:
+    """`--config FILE --origin URL`: every node runs the file's distribution, its one origin
+    at URL (the user's app), and no sample origin runs."""
     app_port = free_port()
     config = tmp_path / "world.toml"
     ports = small_world(config)
+    config.write_text(config.read_text().replace('cache_policy = "CachingOptimized"',
+                                                 'cache_policy = "Short"') + """
+[cache_policies.Short]
+min_ttl = 0
+default_ttl = 0
+max_ttl = 5
+""")
     app = subprocess.Popen([sys.executable, "-m", "origin", "--port", str(app_port)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     up = subprocess.Popen(
@@ -236,9 +246,17 @@ def test_up_in_front_of_your_own_app(tmp_path: Path) -> None:
         wait_for(f"http://127.0.0.1:{app_port}/_origin/health")
         banner = wait_for_banner(up)
         pop = f"http://127.0.0.1:{ports['pop1']}"
-        # The app's own headers decide: max-age=60 caches, no-store does not.
+        # The app's headers within the file's policy: its max-age=60 caches for max_ttl 5 s,
+        # its no-store not at all.
         assert fetch(pop + "/index.html")[1]["X-Cache"] == "Miss from cloudfront"
         assert fetch(pop + "/index.html")[1]["X-Cache"] == "Hit from cloudfront"
+        token = (tmp_path / ".edgesim" / "admin-token").read_text().strip()
+        inspect = urllib.request.Request(
+            f"http://127.0.0.1:{ports['pop1'] + 1000}/cache?prefix=/index.html",
+            headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(inspect, timeout=10) as response:
+            (entry,) = json.load(response)["entries"]
+        assert 0 < entry["ttl_left_s"] <= 5
         assert fetch(pop + "/api/time")[1]["X-Cache"] == "Miss from cloudfront"
         assert fetch(pop + "/api/time")[1]["X-Cache"] == "Miss from cloudfront"
         with pytest.raises(OSError):

@@ -253,10 +253,21 @@ def parse_document(data: dict[str, Any]) -> Config:
 async def start_world(
     log_dir: Path, edit: Callable[[dict[str, Any]], None] | None = None, tiers: bool = True,
     clock: Callable[[], float] | None = None, example_functions: bool = False,
+    prepare: Callable[[Config, str], Config] | None = None,
 ) -> World:
+    """The world of `world_document`; `prepare` makes the nodes' config of the parsed one and
+    the origin's URL, as a command-line option would (`with_origin`)."""
     origin_port = reserve_port()
+    origin_url = f"http://127.0.0.1:{origin_port}"
     data = world_document(log_dir, origin_port, edit, tiers, example_functions)
-    world = World(parse_document(data), f"http://127.0.0.1:{origin_port}", data)
+
+    def load() -> Config:
+        config = parse_document(world.document)
+        return config if prepare is None else prepare(config, origin_url)
+
+    world = World(parse_document(data), origin_url, data)
+    if prepare is not None:
+        world.config = prepare(world.config, origin_url)
     await world.start_origin()
     for node in sorted(world.config.nodes.values(), key=lambda n: n.kind != "rec"):
         viewer = ViewerPort(world.config, node, clock) if clock else ViewerPort(world.config, node)
@@ -264,8 +275,7 @@ async def start_world(
         await site(viewer.runner, node.port).start()
         world.viewers[node.id] = viewer
         # A reload reads `world.document` again, as a node reads its file again.
-        admin = web.AppRunner(admin_app(viewer, TOKEN, lambda: parse_document(world.document)),
-                              access_log=None)
+        admin = web.AppRunner(admin_app(viewer, TOKEN, load), access_log=None)
         await admin.setup()
         await site(admin, node.port + 1000).start()
         world.runners[f"admin:{node.id}"] = admin

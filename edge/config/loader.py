@@ -29,6 +29,7 @@ from edge.config.checks import (
     integer,
     name_list,
     number,
+    quoted_names,
     reference,
     size,
     status,
@@ -652,11 +653,21 @@ def default_config_path() -> str:
 
 
 def with_origin(config: Config, url: str) -> Config:
-    """The world of `config` in front of the user's own app (`edgesim up --origin URL`).
+    """The world of `config` in front of the user's own app (`edgesim up --origin URL`), with
+    no sample origin started.
 
-    One origin `app`, one default behavior that honours the app's own Cache-Control (nothing is
-    cached that the app does not mark cacheable) and forwards everything but Host, and no
-    sample origin server.
+    The default world's distribution is the sample site's: in front of the app only the network
+    is kept (nodes, front door, control plane, host, logs, latency, viewer location) and the
+    distribution's id and domain name. Everything else it says is the site's and goes: its
+    origins, behaviors, policies, functions, signed-URL key groups, custom error pages and
+    function quotas. The app gets a plain distribution with CloudFront's defaults: one origin
+    `app` and one default behavior that honours the app's own Cache-Control (nothing is cached
+    that the app does not mark cacheable) and forwards every viewer header, `Host` too since
+    the cache policy keys on it (as the distribution's domain name: edge.http.host).
+
+    A config file of the user's own (`--config FILE --origin URL`) says what the user wants, so
+    all of it is kept and `--origin` only replaces the url of its one origin; with more origins
+    which one is meant is unclear, an error.
     """
     from edge.managed_policies import (  # built from the dataclasses above
         MANAGED_CACHE_POLICIES,
@@ -664,8 +675,8 @@ def with_origin(config: Config, url: str) -> Config:
     )
 
     at = At("command line", "--origin")
-    app = Origin("app", _origin_url(url, at))
-    parts = urlsplit(app.url)
+    origin_url = _origin_url(url, at)
+    parts = urlsplit(origin_url)
     own = [(node.id, node.port) for node in config.nodes.values()]
     if config.front_door is not None:
         own.append(("front door", config.front_door.port))
@@ -674,6 +685,19 @@ def with_origin(config: Config, url: str) -> Config:
     for name, port in own:
         if parts.port == port and _is_local(parts.hostname or "", config.host):
             raise at.wrong(f"an address other than edgesim's own {name} (:{port})", url)
+    dist = config.distribution
+    if not _is_default_world(config):
+        if len(dist.origins) != 1:
+            raise ConfigError(
+                config.source, "origins",
+                f"a single origin for --origin to point at {origin_url} (with more, set the "
+                f"url of each in {config.source} instead of passing --origin)",
+                f"{len(dist.origins)} origins ({quoted_names(list(dist.origins))})",
+            )
+        (origin,) = dist.origins.values()
+        origins = {origin.id: replace(origin, url=origin_url)}
+        return replace(config, distribution=replace(dist, origins=origins), origin_server=None)
+    app = Origin("app", origin_url)
     behavior = Behavior(
         path_pattern="*",
         target_origin=app.id,
@@ -682,10 +706,19 @@ def with_origin(config: Config, url: str) -> Config:
         allowed_methods=ALL_METHODS,
         compress=True,
     )
-    distribution = replace(
-        config.distribution, origins={app.id: app}, origin_groups={}, behaviors=(behavior,)
+    distribution = Distribution(
+        id=dist.id, domain_name=dist.domain_name, origins={app.id: app}, origin_groups={},
+        behaviors=(behavior,),
     )
     return replace(config, distribution=distribution, origin_server=None)
+
+
+def _is_default_world(config: Config) -> bool:
+    """Read from the embedded default world (named by `--config` or not)."""
+    try:
+        return Path(config.source).resolve() == Path(default_config_path()).resolve()
+    except OSError:
+        return False
 
 
 def with_pops(config: Config, selection: str) -> Config:

@@ -23,6 +23,7 @@ from edge.geo.device import device_headers
 from edge.geo.locations import GeoDatabase
 from edge.geo.viewer_headers import viewer_headers
 from edge.http.forwarding import cloudfront_headers_named
+from edge.http.host import ViewerHost
 from edge.http.message import COOKIE, Headers
 
 __all__ = [
@@ -138,6 +139,14 @@ class ViewerResolver:
                     self.plans[id(behavior)] = names
         if self.restriction is not None or any(self.plans.values()):
             world_database(self._geolite2)  # opened now rather than on the first request
+        # The Host of a viewer that used one of edgesim's own addresses stands for the
+        # distribution's domain name (edge.http.host); a regional cache gets it from its PoPs.
+        self.host: ViewerHost | None = None
+        if at_pop:
+            ports = [pop.port for pop in config.pops]
+            if config.front_door is not None:
+                ports.append(config.front_door.port)
+            self.host = ViewerHost(dist.domain_name, config.host, ports)
 
     def rtt_ms(self, ip: str) -> float | None:
         """The simulated round trip between this PoP and the viewer at `ip` (no jitter), or

@@ -54,20 +54,24 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     client_ip = peer
     incoming_via = None
     request_id = None
-    trusted = ctx.viewers.trusts(peer)  # config `trusted_proxies`
+    viewers = ctx.viewers
+    trusted = viewers.trusts(peer)  # config `trusted_proxies`
     headers = request.headers
+    sent: str | None = None  # the X-Forwarded-For before a trusted proxy's hop
     if trusted:
         if X_FORWARDED_FOR in headers:
             forwarded = ",".join(headers.getall(X_FORWARDED_FOR))
             sent, _, hop = forwarded.rpartition(",")
             client_ip = hop.strip() or peer  # the hop next to us
-            if ctx.layer == "EDGE":
-                headers = _as_the_viewer_sent(headers, sent.strip())
         if ctx.node.kind == "rec":
             # A regional cache carries on its PoP's request: same id, same Via (spec §5.1).
             request_id = request.headers.get("X-Amz-Cf-Id")
             vias = [t for t in request.headers.get("Via", "").split(",") if is_cloudfront_via(t)]
             incoming_via = vias[-1].strip() if vias else None
+    if viewers.host is not None:  # at a PoP
+        host = viewers.host.replacement(headers.get(HOST))
+        if sent is not None or host is not None:
+            headers = _as_the_viewer_sent(headers, sent, host)
     url = request.rel_url
     version = request.version
     behavior = None
@@ -96,17 +100,26 @@ def start_exchange(ctx: NodeContext, request: web.BaseRequest) -> Exchange:
     return ex
 
 
-def _as_the_viewer_sent(headers: CIMultiDictProxy[str], sent: str) -> CIMultiDictProxy[str]:
-    """The request as the viewer sent it: the hop a trusted proxy added to `X-Forwarded-For`
-    says who the viewer is (the front door, a load test, `curl -H`), so it is no part of the
-    viewer's request; what came before it, if anything, the viewer sent itself. Functions,
+def _as_the_viewer_sent(
+    headers: CIMultiDictProxy[str], sent: str | None, host: str | None
+) -> CIMultiDictProxy[str]:
+    """The request as a CloudFront viewer would have sent it, in one copy of its headers.
+
+    `sent`: the hop a trusted proxy added to `X-Forwarded-For` says who the viewer is (the
+    front door, a load test, `curl -H`), so it is no part of the viewer's request; what came
+    before it, if anything, the viewer sent itself (None: no hop to take off). Functions,
     cache keys, the log and the origin see that (the origin then gets the viewer's address
-    appended, as from CloudFront)."""
+    appended, as from CloudFront). `host`: the distribution's domain name, for a `Host` that
+    named one of edgesim's own addresses (edge.http.host); None keeps the viewer's."""
     rest = CIMultiDict(headers)
-    if sent:
-        rest[X_FORWARDED_FOR] = sent
-    else:
-        rest.popall(X_FORWARDED_FOR)
+    if sent is not None:
+        sent = sent.strip()
+        if sent:
+            rest[X_FORWARDED_FOR] = sent
+        else:
+            rest.popall(X_FORWARDED_FOR)
+    if host is not None:
+        rest[HOST] = host
     return CIMultiDictProxy(rest)
 
 
@@ -176,7 +189,7 @@ def route(
             "request method that was used for this request."
         )
     if behavior.trusted_key_groups is not None and ctx.layer == "EDGE" and \
-            (refused := _unsigned(ctx, ex, behavior.trusted_key_groups)) is not None:
+            (refused := _unsigned(ctx, ex, behavior.trusted_key_groups, request)) is not None:
         return refused
     # Only at a PoP, and only for a behavior with CloudFront-* headers or a function to see them.
     names = viewers.plans.get(id(behavior))
@@ -192,13 +205,16 @@ def route(
     return _serve(ctx, ex, behavior, request)
 
 
-def _unsigned(ctx: NodeContext, ex: Exchange, trusted: TrustedKeyGroups) -> Reply | None:
+def _unsigned(
+    ctx: NodeContext, ex: Exchange, trusted: TrustedKeyGroups, request: web.BaseRequest
+) -> Reply | None:
     """Step 3's signed URL or cookie check (spec §6.5), at the PoP only: a regional cache gets
-    what the policies forward, which may leave the signature out."""
+    what the policies forward, which may leave the signature out. The URL that was signed has
+    the `Host` as the viewer typed it (README), not the domain name the PoP takes it for."""
     head = ex.head
     refusal = check_signed_request(
-        trusted.keys, head.headers.get(HOST) or ctx.config.distribution.domain_name, head.path,
-        head.query, head.headers, ex.client_ip, ctx.clock(),
+        trusted.keys, request.headers.get(HOST) or ctx.config.distribution.domain_name,
+        head.path, head.query, head.headers, ex.client_ip, ctx.clock(),
     )
     if refusal is None:
         return None
