@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import signal
@@ -201,10 +202,82 @@ def test_in_front_of_your_own_app_load_does_not_look_for_the_sample_origin(
     result = json.loads((tmp_path / "out.json").read_text())
     assert result["stats"]["total"]["requests"] == 20
     assert result["origin"] is None
-    assert not [w for w in result["warnings"] if "origin" in w], result["warnings"]
+    assert not [w for w in result["warnings"] if "origin counters" in w], result["warnings"]
     assert result["origin_unknown"] == (f"the running network's origin (http://127.0.0.1:"
                                         f"{app_port}) is not edgesim's sample origin")
     assert f"origin not counted ({result['origin_unknown']})" in " ".join(run.stdout.split())
+
+
+# An app of the user's own: a page at /hello, 404 for every other path.
+OWN_APP = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello" if self.path == "/hello" else b"no such page"
+        self.send_response(200 if self.path == "/hello" else 404)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_the_sample_sites_workload_sent_to_your_own_app_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    """In front of the user's own app (`edgesim up --origin URL`), the default workload is the
+    sample site's, whose paths the app does not have: `load` says so when it starts and in the
+    report, with the way out (--workload FILE), and the report says that nearly every answer
+    was a 404. The user's own paths, given with --workload, draw no such warning."""
+    config = tmp_path / "world.toml"
+    write_world(config, world_ports(control_plane=True))
+    (tmp_path / "app.py").write_text(OWN_APP)
+    app_port = free_port()
+    app = subprocess.Popen([sys.executable, str(tmp_path / "app.py"), str(app_port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (tmp_path / "urls.txt").write_text("/hello\n")
+    try:
+        wait_for(f"http://127.0.0.1:{app_port}/hello")
+        with edgesim_up(config, "--origin", f"http://127.0.0.1:{app_port}"):
+            site = _load("--config", str(config), "--requests", "20", "--rate", "40",
+                         "--json", "site.json", "--html", "site.html", "--quiet", cwd=tmp_path)
+            own = _load("--config", str(config), "--requests", "20", "--rate", "40",
+                        "--workload", "urls.txt", "--json", "own.json", "--quiet", cwd=tmp_path)
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    assert site.returncode == 0, site.stderr
+    result = json.loads((tmp_path / "site.json").read_text())
+    assert result["stats"]["total"]["statuses"] == {"404": 20}
+    workload, not_found = result["warnings"]
+    assert workload == (
+        f"the workload is the sample site's (its pages, images, API and members' paths), but "
+        f"the running network's origin (http://127.0.0.1:{app_port}) is not edgesim's sample "
+        f"origin: expect 404s, not figures of your site; send its own paths with --workload "
+        f"FILE (one `[METHOD] path` a line, most popular first)")
+    assert site.stderr.startswith(f"edgesim load: warning: {workload}\n")
+    assert not_found == ("100.0% of the answers were 404 Not Found (20 of 20): the origin does "
+                         "not have the sample site's paths, which the default workload sends "
+                         "(--workload FILE sends your own); the figures and the bill are those "
+                         "of error pages")
+    summary = " ".join(site.stdout.split())
+    assert f"warning {workload}" in summary and f"warning {not_found}" in summary
+    page = (tmp_path / "site.html").read_text()
+    assert html.escape(workload) in page and html.escape(not_found) in page
+    # The user's own paths: answered, and nothing to warn about.
+    assert own.returncode == 0, own.stderr
+    assert "warning" not in own.stderr and "warning" not in own.stdout
+    mine = json.loads((tmp_path / "own.json").read_text())
+    assert mine["stats"]["total"]["statuses"] == {"200": 20} and mine["warnings"] == []
 
 
 def test_a_dead_target_fails_fast_with_a_message(tmp_path: Path) -> None:

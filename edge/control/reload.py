@@ -37,9 +37,12 @@ class ConfigReloader:
 
     def __init__(self, config: Config, load: Callable[[], Config], source: str | None,
                  client: NodeClient, clock: Callable[[], float] = time.time) -> None:
-        """`source` is the file to watch; None for a config that is not a file's."""
+        """`source` is the file to watch; None for a config that is not a file's. A relative
+        path (`edgesim up --config edge.toml`) is taken from the working directory, as `edgesim
+        up` read it; the API gives it absolute, as it gives the built-in default's."""
         self.config = config
-        self.source = source
+        self.source = None if source is None else os.path.abspath(source)
+        self._named = source  # as typed, for the lines printed where `edgesim up` runs
         self.last: dict[str, Any] | None = None  # {"time", "result", "error"}
         self._load = load
         self._client = client
@@ -89,7 +92,7 @@ class ConfigReloader:
     def _done(self, outcome: Reload, result: str, error: str | None) -> Reload:
         """Remember the outcome for the API, and say it where `edgesim up` runs."""
         self.last = {"time": self._clock(), "result": result, "error": error}
-        where = self.source or "the config"
+        where = self._named or "the config"
         if result == "applied":
             said = f"{where} reloaded on every node (version {self.config.version})"
         elif result == "partly applied":

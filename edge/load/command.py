@@ -145,8 +145,11 @@ def load_command(args: argparse.Namespace) -> int:
         load_population(plan.population)  # in this process too: mistakes before any send
         load_workload(plan.workload, plan.alpha)
         _check_target(plan)
+        warnings = _foreign_origin(plan, counters)
+        for warning in warnings:  # before the run, so a long one can be stopped at once
+            print(f"edgesim load: warning: {warning}", file=sys.stderr, flush=True)
         result = run_async(_load(plan, counters, quiet=args.quiet,
-                                 to_control_plane=bool(counters.nodes)))
+                                 to_control_plane=bool(counters.nodes), warnings=warnings))
     except (LoadInputError, _Refused) as error:
         print(f"edgesim load: {error}", file=sys.stderr)
         return 1
@@ -296,6 +299,18 @@ def _ports(config: Config, running: set[str]) -> set[int]:
     return ports
 
 
+def _foreign_origin(plan: Plan, counters: Counters) -> list[str]:
+    """A warning when the sample site's workload (the default) goes to a network of this
+    directory whose origin is known not to be the sample origin (`edgesim up --origin URL`, or
+    a world without one): its paths are the sample site's, so the user's own origin answers
+    404 to them. A TARGET elsewhere may be anything, and is not judged."""
+    if plan.workload != "site" or not counters.nodes or counters.origin_url is not None:
+        return []
+    return [f"the workload is the sample site's (its pages, images, API and members' paths), "
+            f"but {counters.no_origin}: expect 404s, not figures of your site; send its own "
+            f"paths with --workload FILE (one `[METHOD] path` a line, most popular first)"]
+
+
 def _check_target(plan: Plan) -> None:
     """Fail fast when nothing listens where viewers would go: a connection, no request (a
     request would count on the nodes before the run)."""
@@ -322,8 +337,8 @@ def _check_target(plan: Plan) -> None:
         raise _Refused("; ".join(problems))
 
 
-async def _load(plan: Plan, counters: Counters, *, quiet: bool,
-                to_control_plane: bool) -> dict[str, Any]:
+async def _load(plan: Plan, counters: Counters, *, quiet: bool, to_control_plane: bool,
+                warnings: list[str]) -> dict[str, Any]:
     """The run, with a live line on a terminal; Ctrl-C stops it with the figures so far. A run
     against the network `edgesim up` runs here shows on its dashboard too, when it has one."""
     from edge.load.progress_feed import control_plane_feed, feed_progress
@@ -339,7 +354,8 @@ async def _load(plan: Plan, counters: Counters, *, quiet: bool,
     finished = asyncio.Event()
     feeder = loop.create_task(feed_progress(feed, plan, progress, finished)) if feed else None
     try:
-        return await run_load(plan, counters, on_progress=progress.add, stop=stop)
+        return await run_load(plan, counters, on_progress=progress.add, stop=stop,
+                              warnings=warnings)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         finished.set()
@@ -360,6 +376,8 @@ async def _live(progress: Progress, plan: Plan) -> None:
 
 def live_line(progress: Progress, plan: Plan) -> str:
     """`  4,012 requests   198.7 req/s   3 errors   p99 12.3 ms   18 s left`"""
+    from edge.load.report import counted
+
     total = progress.total
     rate = progress.rate
     left = []
@@ -368,5 +386,6 @@ def live_line(progress: Progress, plan: Plan) -> str:
     if plan.bounds.requests is not None and rate > 0:
         left.append(max(0, plan.bounds.requests - total.requests) / rate)
     when = f"{min(left):.0f} s left" if left else ""
-    return (f"  {total.requests:,} requests   {rate:,.1f} req/s   {total.errors:,} errors   "
+    return (f"  {counted(total.requests, 'request')}   {rate:,.1f} req/s   "
+            f"{counted(total.errors, 'error')}   "
             f"p99 {total.latency.percentile(0.99):,.1f} ms   {when}")

@@ -140,13 +140,21 @@ def _better(metric: str, kind: str, a: Figure, b: Figure) -> str | None:
     return "B" if (b - a) * direction > 0 else "A"
 
 
+def _signed(shown: str, zero: str, negative: bool) -> str:
+    """A delta as shown with its sign; one that rounds to zero as shown has none (not -0.0)."""
+    if shown == zero:
+        return shown
+    return ("-" if negative else "+") + shown
+
+
 def _format_delta(kind: str, a: float, delta: float) -> str:
     if kind == "ratio":
-        return f"{delta * 100:+.1f} pt"
-    sign = "+" if delta >= 0 else "-"
-    text = sign + _FORMATS[kind](abs(delta))
+        return _signed(f"{abs(delta) * 100:.1f}", "0.0", delta < 0) + " pt"
+    show = _FORMATS[kind]
+    text = _signed(show(abs(delta)), show(0), delta < 0)
     if a:
-        text += f" ({delta / a * 100:+.1f}%)"
+        percent = delta / a * 100
+        text += f" ({_signed(f'{abs(percent):.1f}', '0.0', percent < 0)}%)"
     return text
 
 

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from edge.load.report import Cell, Table, format_count, format_ms, overview, tables
+from edge.load.report import Cell, Table, counted, format_ms, overview, tables
 from edge.load.stats import LatencyHistogram
 
 __all__ = ["render_html"]
@@ -311,7 +311,7 @@ def _world_map(result: Mapping[str, Any], colors: Mapping[str, str]) -> str:
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" '
             f'fill="{colors.get(v["region"], "#888")}" fill-opacity="0.7" stroke="#fff">'
             f'<title>{_e(v["city"])}, {_e(v["country"])} ({_e(v["region"])}): '
-            f'{_e(format_count(v["requests"]))} requests{_e(served)}</title></circle>')
+            f'{_e(counted(v["requests"], "request"))}{_e(served)}</title></circle>')
     by_pop = result["stats"]["by_pop"]
     for pop_id, pop in sorted(pops.items()):
         x, y = _project(pop["lat"], pop["lon"])
@@ -322,6 +322,6 @@ def _world_map(result: Mapping[str, Any], colors: Mapping[str, str]) -> str:
             f'stroke="{text}" stroke-width="1.5"/>'
             f'<text x="{x + 6:.1f}" y="{y - 5:.1f}" style="fill:{text}">{_e(pop_id)}</text>'
             f"<title>{_e(pop_id)} ({_e(pop['city'])}, {_e(pop['country'])}): "
-            f"{_e(format_count(served))} requests</title></g>")
+            f"{_e(counted(served, 'request'))}</title></g>")
     parts.append("</svg>")
     return "".join(parts)

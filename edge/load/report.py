@@ -26,6 +26,7 @@ __all__ = [
     "WIDTH",
     "Cell",
     "Table",
+    "counted",
     "describe_model",
     "format_bytes",
     "format_count",
@@ -67,6 +68,11 @@ class Table:
 
 def format_count(n: int) -> str:
     return f"{n:,}"
+
+
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """A count with its noun, singular for one: "1 request", "2,000 requests"."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
 
 
 def format_ms(ms: float) -> str:
@@ -164,7 +170,7 @@ def describe_model(s: Mapping[str, Any]) -> str:
             text += f" (ramp-up {s['ramp_up_s']:g} s)"
         return text
     if model == "closed" and s.get("users") is not None:
-        text = f"closed model, {s['users']:,} users"
+        text = f"closed model, {counted(s['users'], 'user')}"
         if s.get("think_s") and max(s["think_s"]) > 0:  # no think time: nothing to say
             low, high = s["think_s"]
             text += f" thinking {low:g}-{high:g} s"
@@ -178,7 +184,7 @@ def _settings(s: Mapping[str, Any]) -> str:
     if s.get("duration_s") is not None:
         bounds.append(f"{s['duration_s']:g} s")
     if s.get("requests") is not None:
-        bounds.append(f"{s['requests']:,} requests")
+        bounds.append(counted(s["requests"], "request"))
     parts = [model, "for " + " or ".join(bounds), f"{s['workers']} worker"
              + ("s" if s["workers"] != 1 else ""), f"population {s['population']}",
              f"workload {s['workload']}"]
@@ -194,9 +200,10 @@ def _settings(s: Mapping[str, Any]) -> str:
 def _rate(result: Mapping[str, Any], requests: int) -> str:
     seconds, words = _rate_window(result)
     if seconds is None:
-        return f"{format_count(requests)} requests, all sent at once: no rate to measure"
+        return (f"{counted(requests, 'request')}, all sent at once: no rate to measure"
+                if requests != 1 else "1 request: no rate to measure")
     achieved = result["achieved_rate"]
-    text = (f"{format_count(requests)} requests over {_seconds(seconds)} s, {words}: "
+    text = (f"{counted(requests, 'request')} over {_seconds(seconds)} s, {words}: "
             f"{format_rate(achieved)} req/s achieved")
     requested = result.get("requested_rate")
     if requested:
@@ -211,7 +218,7 @@ def _origin(result: Mapping[str, Any], total: Mapping[str, Any]) -> str:
         return f"not counted ({reason})"
     by_requests, by_bytes = offload(result)
     why = f": {NEGATIVE_BYTE_OFFLOAD}" if by_bytes is not None and by_bytes < 0 else ""
-    return (f"{format_count(origin['requests'])} requests of {format_count(total['requests'])} "
+    return (f"{counted(origin['requests'], 'request')} of {format_count(total['requests'])} "
             f"(offload {format_ratio(by_requests)}), {format_bytes(origin['bytes'])} of "
             f"{format_bytes(total['bytes'])} (offload {format_ratio(by_bytes)}{why})")
 

@@ -38,7 +38,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -49,7 +49,7 @@ from yarl import URL
 
 from edge.config import Config
 from edge.credentials import MembersToken, demo_signing_key
-from edge.geo.cities import Cities, City
+from edge.geo.cities import Cities, City, fold
 from edge.geo.distance import haversine_km
 from edge.geo.nearest import NearestTable
 from edge.load.arrivals import Bounds, ClosedModel, OpenModel
@@ -66,6 +66,7 @@ from edge.load.counters import (
 )
 from edge.load.errors import LoadInputError
 from edge.load.population import REGIONS, Population
+from edge.load.report import counted
 from edge.load.stats import LoadStats, Measurement, Tally
 from edge.load.workload import (
     Replayed,
@@ -87,6 +88,7 @@ __all__ = [
     "load_workload",
     "node_counters",
     "pop_addresses",
+    "pop_city",
     "run_load",
 ]
 
@@ -95,6 +97,7 @@ VIEWER_POOL = 1000  # viewers of an open-model run; later arrivals are returning
 REQUEST_TIMEOUT = 30.0  # seconds for one request, answer included
 STOP_GRACE = 2.0  # seconds outstanding requests get after a stop
 KEPT_UP = 0.9  # below this share of the planned rate, the run says the machine fell behind
+MOSTLY_NOT_FOUND = 0.9  # from this share of 404s among ten answers or more, the run says so
 USER_AGENT = "edgesim-load/1"
 
 Place = tuple[str, str, float, float, str]  # city, country, latitude, longitude, continent
@@ -697,11 +700,13 @@ async def run_load(
     *,
     on_progress: Callable[[Tally], None] | None = None,
     stop: asyncio.Event | None = None,
+    warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run `plan` against the network and return the result document (load-contract).
 
     `on_progress` gets each worker's window of about a second; setting `stop` ends the run
-    early, with the figures of what was answered so far.
+    early, with the figures of what was answered so far. `warnings` were known before the run
+    (what the caller told the user at its start): the result's warnings begin with them.
     """
     stop = stop or asyncio.Event()
     on_tick = on_progress or (lambda window: None)
@@ -717,7 +722,7 @@ async def run_load(
             stats.merge(LoadStats.from_json(result["stats"]))
         after = await _settled(session, counters, before, stats)
     return _document(plan, counters, results, stats, before, after, started_at,
-                     stopped=stop.is_set())
+                     stopped=stop.is_set(), known=warnings)
 
 
 async def _settled(session: aiohttp.ClientSession, counters: Counters, before: Snapshot,
@@ -743,6 +748,7 @@ async def _settled(session: aiohttp.ClientSession, counters: Counters, before: S
 def _document(
     plan: Plan, counters: Counters, results: list[dict[str, Any]], stats: LoadStats,
     before: Snapshot, after: Snapshot, started_at: str, *, stopped: bool,
+    known: Sequence[str] = (),
 ) -> dict[str, Any]:
     elapsed = max(max(r["elapsed_s"] for r in results), 1e-3)
     sending = _sending_window(results)
@@ -756,9 +762,10 @@ def _document(
             entry[0] += n
             entry[1] += size
     pops = {p.id: p for p in plan.pops}
-    pop_places = {p.id: _nearest_city(p.latitude, p.longitude) for p in plan.pops}
+    pop_places = {p.id: pop_city(p.city, p.latitude, p.longitude) for p in plan.pops}
     functions = function_deltas(before, after)
-    warnings = _warnings(plan, results, achieved, counters, before, after, stopped)
+    warnings = [*known, *_warnings(plan, results, achieved, counters, before, after, stopped),
+                *_not_found(plan, stats.total)]
     return {
         "format": RESULT_FORMAT,
         "started_at": started_at,
@@ -800,10 +807,47 @@ def _sending_window(results: list[dict[str, Any]]) -> float:
     return max(r["last_sent_s"] for r in results) - min(firsts)
 
 
-def _nearest_city(latitude: float, longitude: float) -> City:
-    """The world's city closest to a point: where a PoP stands, for its country."""
-    return min(_cities(), key=lambda c: haversine_km((latitude, longitude),
-                                                      (c.latitude, c.longitude)))
+def pop_city(name: str, latitude: float, longitude: float) -> City:
+    """The world's city a PoP stands in, for its country and price region: the city with the
+    PoP's configured name, as `edgesim geo NAME` finds it (own names before alternate names,
+    words after a comma narrowing by country or region), the nearest to the PoP's coordinates
+    when several have it; the nearest city of all when none has.
+
+    Not the nearest city alone: an airport PoP can be nearer a town over a border (Singapore's
+    Changi is nearer Pasir Gudang, Malaysia, than Singapore's own point)."""
+    query, *qualifiers = (fold(part) for part in name.split(","))
+    wanted = [q for q in qualifiers if q]
+    for index in _city_names():
+        named = [c for c in index.get(query, ()) if all(_qualifies(c, q) for q in wanted)]
+        if named:
+            return _nearest_city(latitude, longitude, named)
+    return _nearest_city(latitude, longitude, _cities())
+
+
+@functools.cache
+def _city_names() -> tuple[dict[str, list[City]], dict[str, list[City]]]:
+    """The world's cities by folded own name, and by folded alternate name."""
+    own: dict[str, list[City]] = {}
+    alternate: dict[str, list[City]] = {}
+    for city in _cities():
+        own.setdefault(fold(city.name), []).append(city)
+        for other in city.alternate_names:
+            alternate.setdefault(fold(other), []).append(city)
+    return own, alternate
+
+
+def _qualifies(city: City, qualifier: str) -> bool:
+    """Whether "Paris, FR" or "Portland, Oregon" may mean this city (as `Cities.find` reads a
+    qualifier: a country, region or continent, by code or name)."""
+    return qualifier in {fold(city.country_code), fold(city.country_name), fold(city.continent),
+                         fold(city.region_name), fold(city.region_code),
+                         fold(f"{city.country_code}-{city.region_code}")}
+
+
+def _nearest_city(latitude: float, longitude: float, among: Iterable[City]) -> City:
+    """The city of `among` closest to a point."""
+    return min(among, key=lambda c: haversine_km((latitude, longitude),
+                                                 (c.latitude, c.longitude)))
 
 
 def _traffic(
@@ -853,8 +897,8 @@ def _warnings(
                 f"--workers, or a lower --rate)")
     abandoned = sum(r["abandoned"] for r in results)
     if abandoned:
-        warnings.append(f"{abandoned} request(s) still unanswered when the run stopped are "
-                        f"left out of the figures")
+        warnings.append(f"{counted(abandoned, 'request')} still unanswered when the run "
+                        f"stopped {'is' if abandoned == 1 else 'are'} left out of the figures")
     silent = [n.id for n in counters.nodes
               if before.nodes.get(n.id) is None or after.nodes.get(n.id) is None]
     if silent:
@@ -868,3 +912,21 @@ def _warnings(
         warnings.append(f"no origin counters: the sample origin ({counters.origin_url}) "
                         f"answered before the run but not after it")
     return warnings
+
+
+def _not_found(plan: Plan, total: Tally) -> list[str]:
+    """A warning when nearly every answer was a 404: the origin has not the paths the workload
+    sends (the sample site's to another origin, a URL list or a log of another site), and the
+    hit ratios and the bill are of error pages."""
+    answered = total.requests - total.statuses.get(0, 0)
+    missing = total.statuses.get(404, 0)
+    if answered < 10 or missing < MOSTLY_NOT_FOUND * answered:
+        return []
+    kind, _, path = plan.workload.partition(":")
+    what = {"site": "the sample site's paths, which the default workload sends (--workload "
+                    "FILE sends your own)",
+            "urls": f"the paths of {path}",
+            "log": f"the paths replayed from {path}"}.get(kind, "the workload's paths")
+    return [f"{missing / answered * 100:.1f}% of the answers were 404 Not Found "
+            f"({missing:,} of {answered:,}): the origin does not have {what}; the figures and "
+            f"the bill are those of error pages"]

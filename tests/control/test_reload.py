@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from edge.config import default_config_path
 from tests.control.plane import PlaneServer, eventually, start_plane
 from tests.world import World
 
@@ -156,3 +157,21 @@ async def test_reloads_while_requests_run_fail_none(world: World, plane: PlaneSe
     await asyncio.gather(*viewers)
     assert outcomes == [200, 400, 200]
     assert len(statuses) > 100 and set(statuses) == {200}
+
+
+async def test_the_config_file_is_given_by_its_absolute_path(
+    world: World, tmp_path: Path, monkeypatch,
+) -> None:
+    """`edgesim up --config world.toml` names the file from the directory it runs in; the API
+    gives where the file is, as it does for the built-in default world's."""
+    (tmp_path / "world.toml").write_text("# stands for the file the nodes read\n")
+    monkeypatch.chdir(tmp_path)
+    for typed, absolute in ((Path("world.toml"), tmp_path / "world.toml"),
+                            (Path(default_config_path()), Path(default_config_path()))):
+        plane = await start_plane(world, source=typed)
+        try:
+            config = await plane.get("/api/config")
+        finally:
+            await plane.close()
+        assert config["source"] == str(absolute) and Path(config["source"]).is_absolute()
+        assert config["watching"] is True

@@ -257,7 +257,7 @@ def test_rates_are_over_the_sending_window_not_the_wait_for_the_last_answers() -
 def test_a_run_sent_all_at_once_has_no_rate() -> None:
     result, _ = run_result(n=1, sending=0.0)
     summary = render_summary(result)
-    assert "1 requests, all sent at once: no rate to measure" in summary
+    assert "1 request: no rate to measure" in summary
     assert rows_of(summary, "Requests and latency by viewer region")["all"][1] == "-"
     assert "(req/s: none, the requests were all sent at once)" in summary
 
@@ -316,6 +316,23 @@ def test_summary_of_a_run_without_responses_or_origin_counters() -> None:
     assert "closed model, 5 users thinking 0.5-1.5 s" in summary
     assert "origin    not counted" in summary
     assert rows_of(summary, "Cache by viewer region") == {"all": ["0", "-", "-"]}
+
+
+def test_one_of_a_kind_is_counted_in_the_singular() -> None:
+    """"1 request", "1 user", never "1 requests", in the summary and in the HTML report."""
+    result, _ = run_result(n=1, sending=0.0)
+    result["settings"].update(model="closed", rate=None, users=1, requests=1, duration_s=None)
+    result["origin"]["requests"] = 1
+    summary, page = render_summary(result), render_html(result)
+    assert "closed model, 1 user, for 1 request, 2 workers" in words(summary)
+    assert "origin    1 request of 1 (offload 0.0%)" in summary
+    (viewer,) = result["viewers"]
+    assert f"{viewer['city']}, {viewer['country']} ({viewer['region']}): 1 request → " in page
+    assert f"{viewer['pop']} ({POPS[viewer['pop']][0]}, {POPS[viewer['pop']][3]}): 1 request<" \
+        in page
+    assert "0 requests<" in page  # the PoPs that served no one
+    for text in (summary, page):
+        assert not re.search(r"\b1 (request|user|worker)s\b", text), text
 
 
 # -- the HTML report ---------------------------------------------------------------------------
@@ -439,6 +456,24 @@ def test_a_run_compared_with_itself_is_the_same_everywhere(two_runs) -> None:
     assert data["settings_differ"] == []
     assert {row["better"] for row in data["rows"]} == {"=", None}
     assert all(row["delta"] == 0 for row in data["rows"])
+
+
+def delta_cells(text: str) -> dict[str, tuple[str, str]]:
+    """The delta and "better" cells of a rendered comparison, by figure."""
+    table = text.split("\n\n", 1)[1].split("\n(", 1)[0]  # the notes left out
+    cells = [re.split(r"\s{2,}", row) for row in table.splitlines()[3:]]
+    return {row[0]: (row[3], row[4] if len(row) > 4 else "") for row in cells}
+
+
+def test_a_delta_that_rounds_to_zero_has_no_sign(two_runs) -> None:
+    """B's rate a hair below A's shows as the same, "=", with a delta of 0.0, not -0.0."""
+    (a, _), _ = two_runs
+    b = {**a, "achieved_rate": a["achieved_rate"] - 0.001}
+    assert delta_cells(render_comparison(a, b))["achieved rate"] == ("0.0 req/s (0.0%)", "=")
+    slower = {**a, "achieved_rate": a["achieved_rate"] - 0.5}
+    assert delta_cells(render_comparison(a, slower))["achieved rate"][0].startswith("-0.5 req/s")
+    for delta, _ in delta_cells(render_comparison(a, a)).values():  # every figure the same
+        assert not re.match(r"[+-]", delta) and "+0" not in delta and "-0" not in delta, delta
 
 
 def test_rendered_comparison_labels_runs_and_settings_that_differ(two_runs) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from edge.config import default_config_path
+from edge.config import default_config_path, load_config
 from edge.load.arrivals import Bounds, ClosedModel, OpenModel
-from edge.load.runner import Plan, node_counters, pop_addresses, run_load
+from edge.load.html_report import render_html
+from edge.load.runner import Plan, node_counters, pop_addresses, pop_city, run_load
 from tests.world import TOKEN, World, reserve_node_port, start_world
 
 
@@ -111,3 +112,56 @@ async def test_two_worker_processes_add_up(world: World) -> None:
                                      workers=2))
     assert result["stats"]["total"]["requests"] == 201 == result["nodes"][world.pop]["requests"]
     assert sum(s["requests"] for _, s in result["stats"]["timeline"]) == 201
+
+
+# Each PoP of the default world and the country it stands in.
+DEFAULT_COUNTRIES = {
+    "IAD89-C1": "US", "ORD52-C1": "US", "DFW56-C1": "US", "SFO53-C1": "US",
+    "GRU3-C1": "BR", "SCL51-C1": "CL", "LHR61-C1": "GB", "FRA56-C1": "DE", "CDG50-C1": "FR",
+    "JNB50-C1": "ZA", "DXB2-C1": "AE", "BOM78-C1": "IN", "SIN2-C1": "SG", "NRT57-C1": "JP",
+    "ICN54-C1": "KR", "SYD62-C1": "AU",
+}
+
+
+async def test_every_pop_of_the_default_world_is_placed_in_its_own_country(
+    world: World,
+) -> None:
+    """The report and the bill place a PoP by the world's city of its configured name, not by
+    the city nearest its coordinates: Singapore's airport PoP is nearer Pasir Gudang, Malaysia,
+    than Singapore's own point. The run's map and bill take the default world's PoPs; its
+    viewers go to the test world's PoP."""
+    pops = pop_addresses(load_config())
+    assert {p.id for p in pops} == set(DEFAULT_COUNTRIES)
+    plan = Plan(pop_addresses(world.config)[0].url, pops, OpenModel(1000), Bounds(requests=10),
+                seed=7)
+    result = await _run(world, plan)
+    assert {pop_id: p["country"] for pop_id, p in result["pops"].items()} == DEFAULT_COUNTRIES
+    assert result["pops"]["SIN2-C1"]["city"] == "Singapore"
+    assert "SIN2-C1 (Singapore, SG)" in render_html(result)
+
+
+def test_a_pop_city_is_found_as_edgesim_geo_finds_it_or_by_its_coordinates() -> None:
+    # Two Sydneys in the world: the one nearer the PoP's coordinates.
+    assert pop_city("Sydney", 46.14, -60.18).country_code == "CA"
+    assert pop_city("Sydney", -33.95, 151.18).country_code == "AU"
+    assert pop_city("sao paulo", -23.43, -46.47).name == "São Paulo"  # as `edgesim geo`
+    assert pop_city("Frankfurt", 50.03, 8.57).country_code == "DE"  # an alternate name
+    assert pop_city("London, CA", 51.47, -0.45).country_code == "CA"  # narrowed by country
+    # A name the world does not have: the city nearest the coordinates.
+    assert pop_city("Changi East", 1.36, 103.99).name == "Pasir Gudang"
+
+
+async def test_a_run_of_nearly_all_404s_says_the_origin_has_not_the_paths(
+    world: World, tmp_path: Path,
+) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("/no-such-page.html\n/nor-this.html\n")
+    result = await _run(world, _plan(world, model=OpenModel(1000), bounds=Bounds(requests=20),
+                                     workload=f"urls:{urls}"))
+    assert result["stats"]["total"]["statuses"] == {"404": 20}
+    # (On a busy machine a warning that the rate was not kept up may come with it.)
+    assert f"100.0% of the answers were 404 Not Found (20 of 20): the origin does not have the " \
+        f"paths of {urls}; the figures and the bill are those of error pages" in result["warnings"]
+    # The sample site's own paths are on the sample origin: nothing to say.
+    result = await _run(world, _plan(world, model=OpenModel(1000), bounds=Bounds(requests=20)))
+    assert not [w for w in result["warnings"] if "404" in w]
