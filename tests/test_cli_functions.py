@@ -42,6 +42,18 @@ def _with_functions(config: Path, handlers: dict[str, str]) -> None:
         for trigger, handler in handlers.items())))
 
 
+def _stamped_world(tmp_path: Path) -> tuple[Path, dict[str, int], Path]:
+    """A `small_world` config whose default behavior stamps its responses (viewer-response,
+    version "one"): the config, its ports and the handler file."""
+    config = tmp_path / "world.toml"
+    ports = small_world(config)
+    (tmp_path / "functions").mkdir()
+    handler = tmp_path / "functions" / "stamp.py"
+    handler.write_text(STAMP.replace("VERSION", "one"))
+    _with_functions(config, {"viewer-response": "functions/stamp.py"})
+    return config, ports, handler
+
+
 def _save(path: Path, text: str) -> None:
     """Save as an editor does, in one step: no node reads the file half-written."""
     temporary = path.with_suffix(".saving")
@@ -73,12 +85,7 @@ def _workers(pids: list[int]) -> list[int]:
 
 
 def test_functions_run_in_worker_processes_reload_and_stop_with_the_nodes(tmp_path: Path) -> None:
-    config = tmp_path / "world.toml"
-    ports = small_world(config)
-    (tmp_path / "functions").mkdir()
-    handler = tmp_path / "functions" / "stamp.py"
-    handler.write_text(STAMP.replace("VERSION", "one"))
-    _with_functions(config, {"viewer-response": "functions/stamp.py"})
+    config, ports, handler = _stamped_world(tmp_path)
     process = subprocess.Popen(
         [*EDGESIM, "up", "--config", str(config)], cwd=tmp_path, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -174,12 +181,7 @@ def test_up_says_each_handler_save_once_for_the_nodes_that_run_it(tmp_path: Path
 
 
 def test_a_node_run_alone_says_its_own_reloads(tmp_path: Path) -> None:
-    config = tmp_path / "world.toml"
-    ports = small_world(config)
-    (tmp_path / "functions").mkdir()
-    stamp = tmp_path / "functions" / "stamp.py"
-    stamp.write_text(STAMP.replace("VERSION", "one"))
-    _with_functions(config, {"viewer-response": "functions/stamp.py"})
+    config, ports, stamp = _stamped_world(tmp_path)
     process = subprocess.Popen(
         [*EDGESIM, "node", "--id", "IAD89-C1", "--config", str(config)], cwd=tmp_path,
         text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

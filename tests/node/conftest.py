@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,5 +35,17 @@ def clock() -> Clock:
 @pytest.fixture
 async def world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
     w = await start_world(tmp_path / "logs", clock=clock)
+    yield w
+    await w.close()
+
+
+@pytest.fixture
+async def rfc_world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
+    """The small world under RFC 9111's semantics rather than CloudFront's."""
+
+    def rfc9111(data: dict[str, Any]) -> None:
+        data["distribution"]["cache_semantics"] = "rfc9111"
+
+    w = await start_world(tmp_path / "logs", rfc9111, clock=clock)
     yield w
     await w.close()

@@ -113,16 +113,6 @@ async def test_an_edge_generated_504_after_an_origin_timeout_has_no_age(
     assert "Age" not in timed_out.headers  # was 30: the time the regional cache waited
 
 
-@pytest.fixture
-async def rfc_world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
-    def rfc9111(data: dict) -> None:
-        data["distribution"]["cache_semantics"] = "rfc9111"
-
-    w = await start_world(tmp_path / "logs", rfc9111, clock=clock)
-    yield w
-    await w.close()
-
-
 async def test_rfc9111_semantics_still_add_the_fetch_time_at_every_tier(
     rfc_world: World, clock: Clock
 ) -> None:

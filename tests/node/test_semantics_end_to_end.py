@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from tests.node.conftest import Clock
-from tests.world import World, start_world
-
-
-@pytest.fixture
-async def rfc_world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
-    def rfc9111(data: dict) -> None:
-        data["distribution"]["cache_semantics"] = "rfc9111"
-
-    w = await start_world(tmp_path / "logs", rfc9111, clock=clock)
-    yield w
-    await w.close()
+from tests.world import World
 
 
 async def eventually(check, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
