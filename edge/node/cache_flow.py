@@ -153,7 +153,6 @@ async def _fetch(
     call = OriginCall(route, "GET" if head.method == "HEAD" else head.method, head.path, query,
                       headers)
     request_time = ctx.clock()
-    ctx.stats.upstream_requests += 1
     try:
         sent = await fetch_from_origin(ctx, ex, behavior, call)
     except UpstreamError as err:

@@ -35,7 +35,6 @@ async def serve_dynamic(
     if body is None and request.body_exists:
         body = _body(request, ex)
     call = OriginCall(ctx.origin_route(behavior), head.method, head.path, query, headers, body)
-    ctx.stats.upstream_requests += 1
     try:
         sent = await fetch_from_origin(ctx, ex, behavior, call)
     except UpstreamError as err:

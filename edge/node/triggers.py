@@ -161,6 +161,7 @@ async def fetch_from_origin(
     if isinstance(call.body, bytes):  # read whole, maybe replaced: its own length goes up
         call.headers.popall("Content-Length", None)
         call.headers.popall("Transfer-Encoding", None)
+    ctx.stats.upstream_requests += 1  # sent for real: not when a function answered or failed
     upstream = await ctx.upstream.send(
         call.route, call.method, call.path + (f"?{call.query}" if call.query else ""),
         call.headers, call.body, keep_host=keep_host,

@@ -87,6 +87,10 @@ async def test_an_origin_request_failure_at_the_regional_cache_reaches_the_viewe
         readings = world.context(world.rec).functions.readings()["origin_request"]
         assert readings["invocations"] == 2
         assert readings["errors"] == {"LambdaExecutionError": 2}
+        # The PoP asked its regional cache twice; the regional cache never asked the origin.
+        assert world.context(world.pop).stats.upstream_requests == 2
+        assert world.context(world.rec).stats.upstream_requests == 0
+        assert await world.origin_count("/t/page") == 0
     finally:
         await world.close()
 
