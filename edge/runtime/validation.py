@@ -259,7 +259,7 @@ def _request(
         if origin != before.get("origin"):
             if not rules.may_change_origin:
                 raise _Invalid(f"request.origin cannot be changed by a {event_type} function")
-            origin = _origin(origin, headers.entries)
+            origin = _origin(origin, headers.entries, before.get("origin"))
         request["origin"] = origin
     return AcceptedRequest(request, uri, querystring, headers.pairs, body, origin)
 
@@ -303,7 +303,10 @@ def _request_body(
     return accepted, replacement
 
 
-def _origin(origin: Any, request_headers: CfHeaders) -> dict[str, Any]:
+def _origin(origin: Any, request_headers: CfHeaders, before: Any) -> dict[str, Any]:
+    """The origin a function chose, checked (§1.3). A `domainName` kept from the event's origin
+    is not checked again: that is the distribution's own origin, whose name CloudFront gave, and
+    an edgesim origin is often an address (`127.0.0.1`) that a function could not choose."""
     if not isinstance(origin, dict) or len(origin) != 1 or not origin.keys() <= {"custom", "s3"}:
         raise _Invalid("request.origin must have exactly one of 'custom' or 's3'")
     ((kind, fields),) = origin.items()
@@ -331,15 +334,19 @@ def _origin(origin: Any, request_headers: CfHeaders) -> dict[str, Any]:
         )
     if _BAD_URI_CHARS.search(path):
         raise _Invalid(f"{where}.path must be URL-encoded: {path!r}")
+    given = before.get(kind) if isinstance(before, dict) else None
+    own_name = isinstance(given, dict) and given.get("domainName") == domain_name
     if kind == "custom":
-        _check_custom_origin(where, fields, domain_name)
+        _check_custom_origin(where, fields, domain_name, own_name)
     else:
-        _check_s3_origin(where, fields, domain_name)
+        _check_s3_origin(where, fields, domain_name, own_name)
     return {kind: {**fields, "customHeaders": custom_headers.entries}}
 
 
-def _check_custom_origin(where: str, fields: dict[str, Any], domain_name: Any) -> None:
-    if not isinstance(domain_name, str) or not _is_dns_name(domain_name, 253):
+def _check_custom_origin(
+    where: str, fields: dict[str, Any], domain_name: Any, own_name: bool
+) -> None:
+    if not own_name and (not isinstance(domain_name, str) or not _is_dns_name(domain_name, 253)):
         raise _Invalid(
             f"{where}.domainName must be a DNS name of at most 253 characters "
             f"(no IP address, no port): {domain_name!r}"
@@ -363,8 +370,10 @@ def _check_custom_origin(where: str, fields: dict[str, Any], domain_name: Any) -
         )
 
 
-def _check_s3_origin(where: str, fields: dict[str, Any], domain_name: Any) -> None:
-    if (
+def _check_s3_origin(
+    where: str, fields: dict[str, Any], domain_name: Any, own_name: bool
+) -> None:
+    if not own_name and (
         not isinstance(domain_name, str)
         or domain_name != domain_name.lower()
         or not _is_dns_name(domain_name, 128)

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from edge.runtime.events import EventType
+from edge.runtime.events import EventType, custom_origin
 from edge.runtime.testing import (
     origin_request_event,
     origin_response_event,
@@ -701,3 +701,20 @@ def test_original_headers_give_the_same_verdict_taken_as_they_are(
     taken = validate(event_type, copy.deepcopy(returned), record, built_by_node=True)
     assert isinstance(checked, AcceptedRequest | AcceptedResponse)
     assert taken == checked
+
+
+def test_an_origin_name_kept_from_the_event_is_not_checked_again() -> None:
+    """An edgesim origin is often an address, which a function could not choose (§1.3): one
+    that keeps it and changes only the path is accepted; an address of its own is refused."""
+    event = origin_request_event(
+        "/index.html", origin=custom_origin("127.0.0.1", port=8000, protocol="http"))
+    record = event["Records"][0]["cf"]
+    request = copy.deepcopy(record["request"])
+    request["origin"]["custom"]["path"] = "/v2"
+    verdict = validate(OR, request, record)
+    assert isinstance(verdict, AcceptedRequest)
+    assert verdict.origin == {"custom": {**record["request"]["origin"]["custom"], "path": "/v2"}}
+    request["origin"]["custom"]["domainName"] = "192.0.2.10"
+    refused = validate(OR, request, record)
+    assert isinstance(refused, ValidationError)
+    assert "domainName must be a DNS name" in refused.reason
