@@ -23,6 +23,7 @@ from edge.runtime.changes import patched
 from edge.runtime.execution import Cause, Completed, ExecutionFailed
 from edge.runtime.framing import pack_for_worker, unpack
 from edge.runtime.function import EdgeFunction
+from edge.runtime.memory import peak_mb
 
 __all__ = ["INIT_TIMEOUT", "Environment"]
 
@@ -120,7 +121,13 @@ class Environment:
         output = "".join(channel.output)
         if reply is not None and reply is not _TIMED_OUT and reply[0] == "ready":
             environment._init_duration_ms, environment._init_output = init_ms, output
+            environment._max_memory_used_mb = reply[1]  # until an invocation reports its own
             return environment
+        memory = 0  # a worker that exited while importing told nothing, and cannot be read
+        if reply is _TIMED_OUT:
+            memory = _peak_memory_mb(process.pid) or 0  # read before the kill
+        elif reply is not None:
+            memory = reply[4]
         await environment.kill()
         if reply is _TIMED_OUT:
             error_type, message, trace = (
@@ -135,16 +142,17 @@ class Environment:
                 "",
             )
         else:
-            _, error_type, message, trace = reply
+            _, error_type, message, trace, _ = reply
         return ExecutionFailed(
             cause=Cause.INIT,
             error_type=error_type,
             message=message,
             trace=trace,
-            output=output,
+            output="",
             duration_ms=init_ms,
-            max_memory_used_mb=0,
+            max_memory_used_mb=memory,
             init_duration_ms=init_ms,
+            init_output=output,  # logged before START, as the init phase's
         )
 
     @property
@@ -174,23 +182,34 @@ class Environment:
             timer.cancel()
         output = "".join(self._channel.output)
         init_ms = None
+        init_output = ""
         if self._cold:
             init_ms, self._cold = self._init_duration_ms, False
-            output, self._init_output = self._init_output + output, ""
+            init_output, self._init_output = self._init_output, ""
         if reply is not None and reply is not _TIMED_OUT and reply[0] in _RETURNED:
             kind, value, duration_ms, self._max_memory_used_mb = reply
             if kind == "patch":
                 value = patched(event, value)
+            if init_output:
+                return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms,
+                                 True, init_output)
             return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms)
-        elapsed_ms = (loop.time() - started) * 1000
         if reply is _TIMED_OUT:
+            # Lambda reports and bills the timeout itself, whenever the kill lands after it.
+            self._max_memory_used_mb = (
+                _peak_memory_mb(self._process.pid) or self._max_memory_used_mb
+            )  # read before the kill: a reaped process has no /proc entry
             await self.kill()
             message = f"Task timed out after {timeout:.2f} seconds"
             failure = (Cause.TIMEOUT, "Sandbox.Timedout", message, "")
-            duration_ms = elapsed_ms
-        elif reply is None:
+            duration_ms = timeout * 1000
+        elif reply is None or reply[0] == "exit":
+            # sys.exit's reply carries the worker's peak; os._exit or a signal leaves the last
+            # one it reported (the init phase's at least).
+            duration_ms = (loop.time() - started) * 1000  # before waiting for the exit status
+            if reply is not None:
+                self._max_memory_used_mb = reply[1]
             failure = (Cause.EXIT, "Runtime.ExitError", await self._exit_message(), "")
-            duration_ms = elapsed_ms
         else:
             _, cause, error_type, message, trace, duration_ms, self._max_memory_used_mb = reply
             failure = (Cause(cause), error_type, message, trace)
@@ -206,6 +225,7 @@ class Environment:
             duration_ms=duration_ms,
             max_memory_used_mb=self._max_memory_used_mb,
             init_duration_ms=init_ms,
+            init_output=init_output,
         )
 
     async def kill(self) -> None:
@@ -237,6 +257,14 @@ class Environment:
     def __repr__(self) -> str:
         state = "alive" if self.alive else "dead"
         return f"<Environment {self.function.name} pid={self._process.pid} {state}>"
+
+
+def _peak_memory_mb(pid: int) -> int | None:
+    """A live worker's peak (as it reports it itself); None once it has exited."""
+    try:
+        return peak_mb(pid)
+    except OSError:
+        return None
 
 
 def _expire(waiter: asyncio.Future[Any]) -> None:

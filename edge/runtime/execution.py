@@ -33,6 +33,7 @@ class Completed(NamedTuple):
     max_memory_used_mb: int
     init_duration_ms: float | None = None  # set on a cold start
     marshalled: bool = True
+    init_output: str = ""  # what the module printed when imported (cold start), logged before START
 
 
 class ExecutionFailed(NamedTuple):
@@ -46,6 +47,7 @@ class ExecutionFailed(NamedTuple):
     duration_ms: float
     max_memory_used_mb: int
     init_duration_ms: float | None = None
+    init_output: str = ""  # as Completed's
 
 
 class Throttled(NamedTuple):

@@ -90,9 +90,10 @@ class InlinePool:
             capture.current.reset(token)
         init_ms = self._init_duration_ms
         text = output.text()
+        init_output = ""
         if init_ms is not None:
             self._init_duration_ms = None
-            text, self._init_output = self._init_output + text, ""
+            init_output, self._init_output = self._init_output, ""
         if duration_ms > self._timeout_ms:
             return ExecutionFailed(
                 Cause.TIMEOUT,
@@ -103,16 +104,19 @@ class InlinePool:
                 duration_ms,
                 0,
                 init_ms,
+                init_output,
             )
         if type(outcome) is Returned:  # the common case first, without a match
-            return Completed(outcome.value, text, duration_ms, 0, init_ms, False)
+            return Completed(outcome.value, text, duration_ms, 0, init_ms, False, init_output)
         match outcome:
             case Raised(error_type, message, trace):
                 cause = Cause.OUT_OF_MEMORY if outcome.out_of_memory else Cause.EXCEPTION
             case Exited(code):
                 cause, error_type, trace = Cause.EXIT, "Runtime.ExitError", ""
                 message = f"Runtime exited with error: exit status {code}"
-        return ExecutionFailed(cause, error_type, message, trace, text, duration_ms, 0, init_ms)
+        return ExecutionFailed(
+            cause, error_type, message, trace, text, duration_ms, 0, init_ms, init_output
+        )
 
     def _load(self) -> Handler | ExecutionFailed:
         output = capture.Capture("")
@@ -130,10 +134,11 @@ class InlinePool:
                 loaded.error_type,
                 loaded.message,
                 loaded.trace,
-                output.text(),
+                "",
                 init_ms,
                 0,
                 init_ms,
+                output.text(),  # logged before START, as the init phase's
             )
         self._handler, self._init_duration_ms, self._init_output = loaded, init_ms, output.text()
         return loaded

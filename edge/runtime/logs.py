@@ -74,17 +74,26 @@ def error_text(failure: ExecutionFailed, request_id: str, now: float) -> str:
     return text
 
 
-def invocation_text(version: str, report: Report, output: str, error: str = "") -> str:
-    """The lines one invocation adds to the log, each ending with a line break."""
+def invocation_text(
+    version: str, report: Report, output: str, error: str = "", init_output: str = ""
+) -> str:
+    """The lines one invocation adds to the log, each ending with a line break: what its
+    environment's init phase printed (a cold start's `init_output`) comes before START, as on
+    Lambda, where the init phase is logged before the first invocation."""
     if output and output[-1] != "\n":
         output += "\n"
     if error:
         output = f"{output}{error}\n"
     request_id = report.request_id
-    return (
+    text = (
         f"{start_line(request_id, version)}\n{output}{end_line(request_id)}\n"
         f"{report_line(report)}\n"
     )
+    if init_output:  # cold starts only: the warm path does no more than this test
+        if init_output[-1] != "\n":
+            init_output += "\n"
+        return init_output + text
+    return text
 
 
 def log_file_name(function_name: str) -> str:

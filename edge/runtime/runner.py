@@ -139,7 +139,9 @@ async def invoke(deployed: DeployedFunction, source: Trigger | Event) -> Invocat
         deployed.meter.record(report, outcome.failure, cause)
     else:
         deployed.meter.record(report)
-    text = invocation_text(function.version, report, execution.output, error)
+    text = invocation_text(
+        function.version, report, execution.output, error, execution.init_output
+    )
     if deployed.log is not None:
         deployed.log.write(text)
     return InvocationResult(request_id, outcome, report, text)
@@ -157,7 +159,7 @@ def _judged(
     if not execution.marshalled and not marshals_as_is(value, verdict) and \
             (unmarshallable := _marshal_error(value)) is not None:
         return ExecutionFailed(Cause.MARSHAL, "Runtime.MarshalError", unmarshallable, "",
-                               *execution[1:5])
+                               *execution[1:5], execution.init_output)
     if isinstance(verdict, ValidationError):
         return FunctionError(Failure.VALIDATION_ERROR, verdict.reason)
     return verdict

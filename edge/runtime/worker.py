@@ -6,8 +6,9 @@ space, imports the handler and answers `ready`, then for each `invoke` frame str
 handler's output as `output` frames and ends with one `patch` frame (what the handler changed
 in the request or response of its event: see `changes`), `return` frame (a value that is
 neither) or `error` frame. When the
-handler calls `sys.exit` the worker exits with its code, as Lambda's runtime does, and the
-node sees the environment die. Only the standard library is loaded, to keep cold starts short.
+handler calls `sys.exit` the worker sends an `exit` frame (its peak memory) and exits with its
+code, as Lambda's runtime does, and the node sees the environment die. Only the standard
+library is loaded, to keep cold starts short.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from edge.runtime.handler import (
     call,
     load,
 )
-
-MB = 1024 * 1024
+from edge.runtime.memory import MB, memory_status, peak_mb
 
 
 class _Channel:
@@ -79,9 +79,11 @@ def main() -> int:
     sys.stdout.flush()
     capture.current.reset(token)
     if isinstance(loaded, InitError):
-        channel.send(["init_error", loaded.error_type, loaded.message, loaded.trace])
+        channel.send(
+            ["init_error", loaded.error_type, loaded.message, loaded.trace, peak_mb()]
+        )
         return 1
-    channel.send(["ready"])
+    channel.send(["ready", peak_mb()])
     return _serve(channel, loaded, settings)
 
 
@@ -103,7 +105,7 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
         duration_ms = (time.perf_counter() - started) * 1000
         output.flush()
         capture.current.reset(token)
-        memory = _max_memory_used_mb()
+        memory = peak_mb()
         match outcome:
             case Returned(value):
                 try:
@@ -143,6 +145,7 @@ def _serve(channel: _Channel, handler: Handler, settings: dict[str, Any]) -> int
             case Raised(error_type, text, trace):
                 channel.send(["error", "Unhandled", error_type, text, trace, duration_ms, memory])
             case Exited(code):
+                channel.send(["exit", memory])  # its peak, which the node cannot read once it exits
                 return code
     return 0
 
@@ -156,27 +159,9 @@ def _limit_address_space(memory_size: int) -> None:
     approximation of Lambda's limit: address space reserved later and never touched (thread
     stacks, arenas) counts too, so it errs strict.
     """
-    sizes = _memory_status("VmSize", "VmRSS")
+    sizes = memory_status("VmSize", "VmRSS")
     limit = memory_size * MB + sizes["VmSize"] - sizes["VmRSS"]
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _max_memory_used_mb() -> int:
-    """The peak of memory in use, from the kernel's high-water mark of this process's own
-    memory (`ru_maxrss` would not do: Linux carries it over from the process that forked the
-    worker, the node with its cache)."""
-    return -(-_memory_status("VmHWM")["VmHWM"] // MB)
-
-
-def _memory_status(*names: str) -> dict[str, int]:
-    """Sizes in bytes from /proc/self/status (`VmSize`, `VmRSS`, `VmHWM`, ...)."""
-    sizes: dict[str, int] = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in names:
-                sizes[name] = int(value.split()[0]) * 1024
-    return sizes
 
 
 if __name__ == "__main__":
