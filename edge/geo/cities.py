@@ -122,18 +122,24 @@ class Cities:
 
     def find(self, query: str) -> City | None:
         """The most populous city called `query`: "Tokyo", "sao paulo", "Paris, FR",
-        "Portland, Oregon", "New York, NY, US".
+        "Portland, Oregon", "New York, NY, US"."""
+        named = self.named(query)
+        return named[0] if named else None
+
+    def named(self, query: str) -> list[City]:
+        """Every city called `query`, most populous first.
 
         Words after commas narrow the choice by country or region (code or name) or continent
-        code. Own names win over alternate names, so "Paris" is not a suburb's old name.
+        code. Own names win over alternate names, so "Paris" is not a suburb's old name: the
+        cities of the first index that has the name are the answer.
         """
         name, *qualifiers = (fold(part) for part in query.split(","))
         wanted = [q for q in qualifiers if q]
         for index in (self._by_name, self._by_alternate):
-            for city in index.get(name, ()):
-                if all(_qualifies(city, q) for q in wanted):
-                    return city
-        return None
+            named = [c for c in index.get(name, ()) if all(_qualifies(c, q) for q in wanted)]
+            if named:
+                return named
+        return []
 
 
 def _qualifies(city: City, qualifier: str) -> bool:

@@ -49,7 +49,7 @@ from yarl import URL
 
 from edge.config import Config
 from edge.credentials import MembersToken, demo_signing_key
-from edge.geo.cities import Cities, City, fold
+from edge.geo.cities import Cities, City
 from edge.geo.distance import haversine_km
 from edge.geo.nearest import NearestTable
 from edge.load.arrivals import Bounds, ClosedModel, OpenModel
@@ -809,39 +809,13 @@ def _sending_window(results: list[dict[str, Any]]) -> float:
 
 def pop_city(name: str, latitude: float, longitude: float) -> City:
     """The world's city a PoP stands in, for its country and price region: the city with the
-    PoP's configured name, as `edgesim geo NAME` finds it (own names before alternate names,
-    words after a comma narrowing by country or region), the nearest to the PoP's coordinates
-    when several have it; the nearest city of all when none has.
+    PoP's configured name, as `edgesim geo NAME` finds it (`Cities.named`), the nearest to the
+    PoP's coordinates when several have it; the nearest city of all when none has.
 
     Not the nearest city alone: an airport PoP can be nearer a town over a border (Singapore's
     Changi is nearer Pasir Gudang, Malaysia, than Singapore's own point)."""
-    query, *qualifiers = (fold(part) for part in name.split(","))
-    wanted = [q for q in qualifiers if q]
-    for index in _city_names():
-        named = [c for c in index.get(query, ()) if all(_qualifies(c, q) for q in wanted)]
-        if named:
-            return _nearest_city(latitude, longitude, named)
-    return _nearest_city(latitude, longitude, _cities())
-
-
-@functools.cache
-def _city_names() -> tuple[dict[str, list[City]], dict[str, list[City]]]:
-    """The world's cities by folded own name, and by folded alternate name."""
-    own: dict[str, list[City]] = {}
-    alternate: dict[str, list[City]] = {}
-    for city in _cities():
-        own.setdefault(fold(city.name), []).append(city)
-        for other in city.alternate_names:
-            alternate.setdefault(fold(other), []).append(city)
-    return own, alternate
-
-
-def _qualifies(city: City, qualifier: str) -> bool:
-    """Whether "Paris, FR" or "Portland, Oregon" may mean this city (as `Cities.find` reads a
-    qualifier: a country, region or continent, by code or name)."""
-    return qualifier in {fold(city.country_code), fold(city.country_name), fold(city.continent),
-                         fold(city.region_name), fold(city.region_code),
-                         fold(f"{city.country_code}-{city.region_code}")}
+    cities = _cities()
+    return _nearest_city(latitude, longitude, cities.named(name) or cities)
 
 
 def _nearest_city(latitude: float, longitude: float, among: Iterable[City]) -> City:

@@ -190,10 +190,8 @@ class Environment:
             kind, value, duration_ms, self._max_memory_used_mb = reply
             if kind == "patch":
                 value = patched(event, value)
-            if init_output:
-                return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms,
-                                 True, init_output)
-            return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms)
+            return Completed(value, output, duration_ms, self._max_memory_used_mb, init_ms,
+                             True, init_output)
         if reply is _TIMED_OUT:
             # Lambda reports and bills the timeout itself, whenever the kill lands after it.
             self._max_memory_used_mb = (

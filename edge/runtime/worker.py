@@ -5,10 +5,9 @@ sends an init frame (handler, function settings, import path); the worker caps i
 space, imports the handler and answers `ready`, then for each `invoke` frame streams the
 handler's output as `output` frames and ends with one `patch` frame (what the handler changed
 in the request or response of its event: see `changes`), `return` frame (a value that is
-neither) or `error` frame. When the
-handler calls `sys.exit` the worker sends an `exit` frame (its peak memory) and exits with its
-code, as Lambda's runtime does, and the node sees the environment die. Only the standard
-library is loaded, to keep cold starts short.
+neither) or `error` frame. When the handler calls `sys.exit` the worker sends an `exit` frame
+(its peak memory) and exits with its code, as Lambda's runtime does, and the node sees the
+environment die. Only the standard library is loaded, to keep cold starts short.
 """
 
 from __future__ import annotations
