@@ -12,6 +12,7 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,17 +52,18 @@ class World:
         self.ports = ports
         self.door = f"http://127.0.0.1:{ports['door']}"
 
+    def stats(self, node: str) -> dict[str, Any]:
+        """A PoP's or the front door's admin /stats."""
+        token = (self.directory / ".edgesim" / "admin-token").read_text().strip()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.ports[node] + 1000}/stats",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)  # type: ignore[no-any-return]
+
     def counts(self) -> dict[str, int]:
         """Requests each PoP and the front door counted, from their admin /stats."""
-        token = (self.directory / ".edgesim" / "admin-token").read_text().strip()
-        counts = {}
-        for node in ("door", *(pop_id for pop_id, *_ in POPS)):
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{self.ports[node] + 1000}/stats",
-                headers={"Authorization": f"Bearer {token}"})
-            with urllib.request.urlopen(request, timeout=5) as response:
-                counts[node] = json.load(response)["requests"]
-        return counts
+        return {node: self.stats(node)["requests"]
+                for node in ("door", *(pop_id for pop_id, *_ in POPS))}
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +101,10 @@ def _changes(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 
 
 def test_one_process_through_the_front_door(world: World, tmp_path: Path) -> None:
-    """Viewers in Osaka, through the front door: every request reaches Tokyo, none fails."""
+    """Viewers in Osaka, through the front door: every request reaches Tokyo, none fails (or,
+    should the door find Tokyo's PoP gone for a moment on a busy machine, the next nearest)."""
     before = world.counts()
+    retries_before = world.stats("door")["retries"]
     run = subprocess.run(
         _locust(world, "--headless", "-u", str(USERS), "-r", str(USERS), "-t", "1s",
                 "--json", "--city", "Osaka", *FAST),
@@ -109,9 +113,13 @@ def test_one_process_through_the_front_door(world: World, tmp_path: Path) -> Non
     sent, failed = _totals(run)
     assert sent > 0 and failed == 0
     counted = _changes(before, world.counts())
+    retries = world.stats("door")["retries"] - retries_before
     assert sent <= counted["door"] <= sent + IN_FLIGHT
-    assert sent <= counted["NRT57-C1"] <= sent + IN_FLIGHT
-    assert counted["IAD89-C1"] == counted["SYD62-C1"] == 0
+    # A request the door sent again after a broken connection may be counted where it broke.
+    assert counted["door"] <= counted["NRT57-C1"] + counted["SYD62-C1"] <= counted["door"] + retries
+    assert counted["IAD89-C1"] == 0
+    # Sydney only after the door found a connection to Tokyo broken (its failover, counted).
+    assert counted["SYD62-C1"] == 0 or retries > 0
 
 
 def test_master_and_worker_straight_to_the_nearest_pop(world: World, tmp_path: Path) -> None:
